@@ -1,0 +1,100 @@
+#include "addon.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+namespace curlnet {
+namespace {
+
+std::once_flag global_init_once;
+
+}  // namespace
+
+Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
+  // Process-wide and never undone: other environments may still be using libcurl.
+  std::call_once(global_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  DefineAddon(exports, {
+      InstanceMethod("init", &Addon::InitEngine),
+      InstanceMethod("start", &Addon::StartHop),
+      InstanceMethod("write", &Addon::WriteUpload),
+      InstanceMethod("endUpload", &Addon::EndUpload),
+      InstanceMethod("ack", &Addon::Acknowledge),
+      InstanceMethod("abort", &Addon::AbortHop),
+      InstanceMethod("configureSession", &Addon::ConfigureSession),
+      InstanceMethod("closeSession", &Addon::CloseSession),
+      InstanceMethod("closeConnections", &Addon::CloseConnections),
+      InstanceMethod("ref", &Addon::Ref),
+      InstanceMethod("unref", &Addon::Unref),
+      InstanceMethod("versions", &Addon::Versions),
+  });
+}
+
+Addon::~Addon() {
+  if (cleanup_hook_registered_) napi_remove_env_cleanup_hook(env_, &Addon::OnEnvironmentCleanup, this);
+  StopEngine();
+}
+
+Engine& Addon::RequireEngine(Napi::Env env) {
+  if (!engine_) throw Napi::Error::New(env, "curl-net: the engine is not initialised");
+  return *engine_;
+}
+
+void Addon::OnEnvironmentCleanup(void* self) {
+  auto* addon = static_cast<Addon*>(self);
+  addon->cleanup_hook_registered_ = false;
+  addon->StopEngine();
+}
+
+void Addon::StopEngine() {
+  if (engine_) engine_->Stop();
+  engine_.reset();
+}
+
+Napi::Value Addon::InitEngine(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (engine_) return env.Undefined();
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "init(dispatcher) needs a function");
+  auto engine = std::make_unique<Engine>();
+  if (engine->Start(env, info[0]) != napi_ok) {
+    throw Napi::Error::New(env, "curl-net: could not start the curl thread");
+  }
+  engine_ = std::move(engine);
+  // Registered after the threadsafe function exists, so this hook runs before Node's own
+  // teardown of that function: the curl thread is joined while the function is still valid.
+  napi_add_env_cleanup_hook(env, &Addon::OnEnvironmentCleanup, this);
+  cleanup_hook_registered_ = true;
+  return env.Undefined();
+}
+
+Napi::Value Addon::Versions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("libcurl", v->version);
+  out.Set("ssl", v->ssl_version ? v->ssl_version : "");
+  out.Set("libz", v->libz_version ? v->libz_version : "");
+  out.Set("nghttp2", v->nghttp2_version ? v->nghttp2_version : "");
+  out.Set("brotli", v->brotli_version ? v->brotli_version : "");
+#if LIBCURL_VERSION_NUM >= 0x074800
+  out.Set("zstd", v->zstd_ver_num ? v->zstd_version : "");
+#endif
+  Napi::Object features = Napi::Object::New(env);
+  features.Set("http2", (v->features & CURL_VERSION_HTTP2) != 0);
+  features.Set("brotli", (v->features & CURL_VERSION_BROTLI) != 0);
+#ifdef CURL_VERSION_ZSTD
+  features.Set("zstd", (v->features & CURL_VERSION_ZSTD) != 0);
+#endif
+  features.Set("ntlm", (v->features & CURL_VERSION_NTLM) != 0);
+  features.Set("gssapi", (v->features & CURL_VERSION_GSSAPI) != 0);
+  features.Set("spnego", (v->features & CURL_VERSION_SPNEGO) != 0);
+  features.Set("httpsProxy", (v->features & CURL_VERSION_HTTPS_PROXY) != 0);
+  features.Set("asynchDns", (v->features & CURL_VERSION_ASYNCHDNS) != 0);
+  out.Set("features", features);
+  return out;
+}
+
+}  // namespace curlnet
+
+using CurlNetAddon = curlnet::Addon;
+NODE_API_ADDON(CurlNetAddon)

@@ -1,0 +1,185 @@
+#include "engine.h"
+
+#include <sys/prctl.h>
+
+namespace curlnet {
+
+Engine::~Engine() { Stop(); }
+
+napi_status Engine::Start(napi_env env, napi_value dispatcher) {
+  napi_status status = sink_.Open(env, dispatcher, nullptr, nullptr);
+  if (status != napi_ok) return status;
+  // Everything is initialised here, before the thread exists, so Post() can never race it.
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &wake_, &Engine::OnCommands);
+  wake_.data = this;
+  uv_check_init(&loop_, &turn_end_);
+  turn_end_.data = this;
+  uv_check_start(&turn_end_, &Engine::OnLoopTurnEnd);
+  if (uv_thread_create(&thread_, &Engine::ThreadMain, this) != 0) {
+    sink_.Close();
+    return napi_generic_failure;
+  }
+  running_ = true;
+  return napi_ok;
+}
+
+void Engine::Post(Command&& command) {
+  commands_.Push(std::move(command));
+  // uv_async_send coalesces: one wake-up drains every command queued so far.
+  if (running_) uv_async_send(&wake_);
+}
+
+void Engine::Stop() {
+  if (!running_) return;
+  Command shutdown;
+  shutdown.type = CommandType::kShutdown;
+  Post(std::move(shutdown));
+  uv_thread_join(&thread_);
+  running_ = false;
+  uv_loop_close(&loop_);
+  sink_.Close();
+}
+
+void Engine::ThreadMain(void* self) {
+  prctl(PR_SET_NAME, "curl-net", 0, 0, 0);
+  auto* engine = static_cast<Engine*>(self);
+  uv_run(&engine->loop_, UV_RUN_DEFAULT);
+}
+
+void Engine::OnCommands(uv_async_t* async) { static_cast<Engine*>(async->data)->RunCommands(); }
+
+void Engine::OnLoopTurnEnd(uv_check_t* check) { static_cast<Engine*>(check->data)->FlushEvents(); }
+
+void Engine::RunCommands() {
+  for (Command& command : commands_.Drain()) {
+    switch (command.type) {
+      case CommandType::kStart:
+        StartTransfer(std::move(command.spec));
+        break;
+      case CommandType::kWrite: {
+        auto it = transfers_.find(command.id);
+        if (it != transfers_.end()) it->second->AppendUpload(std::move(command.bytes));
+        break;
+      }
+      case CommandType::kEndUpload: {
+        auto it = transfers_.find(command.id);
+        if (it != transfers_.end()) it->second->EndUpload();
+        break;
+      }
+      case CommandType::kAck: {
+        auto it = transfers_.find(command.id);
+        if (it != transfers_.end()) it->second->Acknowledge(command.amount);
+        break;
+      }
+      case CommandType::kAbort:
+        DropTransfer(command.id);
+        break;
+      case CommandType::kOpenSession:
+        GetSession(command.id)->SetLimits(static_cast<long>(command.amount),
+                                          static_cast<long>(command.amount2));
+        break;
+      case CommandType::kCloseSession:
+        CloseSession(command.id);
+        break;
+      case CommandType::kCloseConnections: {
+        // Only idle connections can go without failing a hop: recreate the pool when the
+        // session has nothing in flight, otherwise leave it (libcurl ages connections out).
+        bool busy = false;
+        for (auto& entry : transfers_) busy = busy || entry.second->session_id() == command.id;
+        auto it = sessions_.find(command.id);
+        if (!busy && it != sessions_.end()) it->second->Reset();
+        break;
+      }
+      case CommandType::kShutdown:
+        ShutdownOnThread();
+        return;
+    }
+  }
+}
+
+SessionMulti* Engine::GetSession(uint32_t id) {
+  auto it = sessions_.find(id);
+  if (it != sessions_.end()) return it->second;
+  auto* session = new SessionMulti(&loop_, id, [this](CURL* easy, CURLcode result) {
+    FinishTransfer(easy, result);
+  });
+  sessions_[id] = session;
+  return session;
+}
+
+void Engine::StartTransfer(std::unique_ptr<TransferSpec> spec) {
+  uint32_t id = spec->id;
+  SessionMulti* session = GetSession(spec->session_id);
+  auto transfer = std::make_unique<Transfer>(this, std::move(spec));
+  std::string error;
+  if (!transfer->Configure(&error) || !session->Add(transfer->easy())) {
+    Event done(EventType::kDone, id);
+    done.num[kDoneCurlCode] = CURLE_FAILED_INIT;
+    done.text = error.empty() ? "could not start the transfer" : error;
+    Emit(std::move(done));
+    return;
+  }
+  transfers_[id] = std::move(transfer);
+}
+
+void Engine::FinishTransfer(CURL* easy, CURLcode result) {
+  Transfer* transfer = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&transfer));
+  if (!transfer) return;
+  transfer->Complete(result);
+  DropTransfer(transfer->id());
+}
+
+void Engine::DropTransfer(uint32_t id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  auto session = sessions_.find(it->second->session_id());
+  if (session != sessions_.end()) session->second->Remove(it->second->easy());
+  transfers_.erase(it);
+}
+
+void Engine::CloseSession(uint32_t id) {
+  for (auto it = transfers_.begin(); it != transfers_.end();) {
+    if (it->second->session_id() == id) {
+      auto session = sessions_.find(id);
+      if (session != sessions_.end()) session->second->Remove(it->second->easy());
+      it = transfers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto session = sessions_.find(id);
+  if (session == sessions_.end()) return;
+  session->second->Close();
+  sessions_.erase(session);
+}
+
+void Engine::FlushEvents() {
+  if (!dirty_.empty()) {
+    std::vector<uint32_t> dirty;
+    dirty.swap(dirty_);
+    for (uint32_t id : dirty) {
+      auto it = transfers_.find(id);
+      if (it != transfers_.end()) it->second->Flush();
+    }
+  }
+  sink_.Post(outbox_);
+}
+
+void Engine::ShutdownOnThread() {
+  for (auto& entry : transfers_) {
+    auto session = sessions_.find(entry.second->session_id());
+    if (session != sessions_.end()) session->second->Remove(entry.second->easy());
+  }
+  transfers_.clear();
+  for (auto& entry : sessions_) entry.second->Close();
+  sessions_.clear();
+  outbox_.clear();
+  dirty_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&turn_end_), nullptr);
+  // uv_run returns once the close callbacks above (and the sessions' timers and polls) ran.
+}
+
+}  // namespace curlnet

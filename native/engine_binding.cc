@@ -1,0 +1,167 @@
+// The JS-facing half of the contract: unpacks arguments into commands. Kept positional and
+// flat so starting a hop costs a handful of Node-API calls, not an object walk. The TS side of
+// this contract is ts/native.ts.
+#include <napi.h>
+
+#include <cstring>
+
+#include "addon.h"
+
+namespace curlnet {
+namespace {
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Value value = info[index];
+  return value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+}
+
+uint32_t U32Arg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Value value = info[index];
+  return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : 0;
+}
+
+double NumberArg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Value value = info[index];
+  return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : 0;
+}
+
+std::vector<char> BytesArg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Value value = info[index];
+  if (!value.IsTypedArray()) return {};
+  auto array = value.As<Napi::Uint8Array>();
+  const char* data = reinterpret_cast<const char*>(array.Data());
+  return std::vector<char>(data, data + array.ByteLength());
+}
+
+void SplitLines(const std::string& joined, std::vector<std::string>* out) {
+  size_t start = 0;
+  while (start < joined.size()) {
+    size_t end = joined.find('\n', start);
+    if (end == std::string::npos) end = joined.size();
+    if (end > start) out->emplace_back(joined, start, end - start);
+    start = end + 1;
+  }
+}
+
+void ReadExtras(Napi::Object extras, TransferSpec* spec) {
+  auto str = [&](const char* key, std::string* out) {
+    Napi::Value v = extras.Get(key);
+    if (v.IsString()) *out = v.As<Napi::String>().Utf8Value();
+  };
+  auto num = [&](const char* key, long* out) {
+    Napi::Value v = extras.Get(key);
+    if (v.IsNumber()) *out = static_cast<long>(v.As<Napi::Number>().Int64Value());
+  };
+  str("username", &spec->username);
+  str("password", &spec->password);
+  num("httpAuth", &spec->http_auth);
+  str("proxyUsername", &spec->proxy_username);
+  str("proxyPassword", &spec->proxy_password);
+  num("proxyAuth", &spec->proxy_auth);
+  str("proxyCaFile", &spec->proxy_ca_file);
+  num("bufferSize", &spec->buffer_size);
+  num("streamWeight", &spec->stream_weight);
+  num("connectTimeoutMs", &spec->connect_timeout_ms);
+}
+
+}  // namespace
+
+// start(id, sessionId, url, method, headerLines, body, flags, proxy, acceptEncoding, caFile, extras?)
+Napi::Value Addon::StartHop(const Napi::CallbackInfo& info) {
+  Engine& engine = RequireEngine(info.Env());
+  auto spec = std::make_unique<TransferSpec>();
+  spec->id = U32Arg(info, 0);
+  spec->session_id = U32Arg(info, 1);
+  spec->url = StringArg(info, 2);
+  spec->method = StringArg(info, 3);
+  SplitLines(StringArg(info, 4), &spec->headers);
+  spec->flags = U32Arg(info, 6);
+  if (info[5].IsTypedArray()) {
+    spec->body_mode = BodyMode::kBuffer;
+    spec->body = BytesArg(info, 5);
+  } else if (spec->flags & kFlagStreamBody) {
+    spec->body_mode = BodyMode::kStream;
+  }
+  spec->proxy = StringArg(info, 7);
+  spec->accept_encoding = StringArg(info, 8);
+  spec->ca_file = StringArg(info, 9);
+  if (info.Length() > 10 && info[10].IsObject()) ReadExtras(info[10].As<Napi::Object>(), spec.get());
+  Command command;
+  command.type = CommandType::kStart;
+  command.spec = std::move(spec);
+  engine.Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+// write(id, bytes): the bytes are copied, so the caller may reuse its buffer at once.
+Napi::Value Addon::WriteUpload(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kWrite;
+  command.id = U32Arg(info, 0);
+  command.bytes = BytesArg(info, 1);
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::EndUpload(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kEndUpload;
+  command.id = U32Arg(info, 0);
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::Acknowledge(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kAck;
+  command.id = U32Arg(info, 0);
+  command.amount = static_cast<uint64_t>(NumberArg(info, 1));
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::AbortHop(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kAbort;
+  command.id = U32Arg(info, 0);
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::ConfigureSession(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kOpenSession;
+  command.id = U32Arg(info, 0);
+  command.amount = static_cast<uint64_t>(NumberArg(info, 1));
+  command.amount2 = static_cast<uint64_t>(NumberArg(info, 2));
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::CloseSession(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kCloseSession;
+  command.id = U32Arg(info, 0);
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::CloseConnections(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kCloseConnections;
+  command.id = U32Arg(info, 0);
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::Ref(const Napi::CallbackInfo& info) {
+  RequireEngine(info.Env()).sink().Ref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::Unref(const Napi::CallbackInfo& info) {
+  RequireEngine(info.Env()).sink().Unref(info.Env());
+  return info.Env().Undefined();
+}
+
+}  // namespace curlnet

@@ -1,0 +1,127 @@
+#include "event_sink.h"
+
+#include <cstring>
+
+namespace curlnet {
+namespace {
+
+// Below this size a copy is cheaper than an external buffer's finalizer.
+constexpr size_t kExternalBufferMin = 64 * 1024;
+
+napi_value MakeBuffer(napi_env env, std::vector<char>& bytes) {
+  napi_value result = nullptr;
+  if (bytes.size() >= kExternalBufferMin) {
+    auto* owned = new std::vector<char>(std::move(bytes));
+    napi_status status = napi_create_external_buffer(
+        env, owned->size(), owned->data(),
+        [](napi_env, void*, void* hint) { delete static_cast<std::vector<char>*>(hint); }, owned,
+        &result);
+    if (status == napi_ok) return result;
+    // Electron's memory cage refuses external buffers: fall back to one copy.
+    bytes = std::move(*owned);
+    delete owned;
+  }
+  void* copy = nullptr;
+  napi_create_buffer_copy(env, bytes.size(), bytes.data(), &copy, &result);
+  return result;
+}
+
+}  // namespace
+
+napi_status EventSink::Open(napi_env env, napi_value dispatcher, napi_finalize on_finalized,
+                            void* finalize_data) {
+  napi_value name;
+  napi_create_string_utf8(env, "curl-net events", NAPI_AUTO_LENGTH, &name);
+  napi_status status = napi_create_threadsafe_function(env, dispatcher, nullptr, name, 0, 1,
+                                                       finalize_data, on_finalized, this,
+                                                       &EventSink::CallJs, &tsfn_);
+  if (status != napi_ok) return status;
+  // Idle until the first transfer: an idle process must be able to exit.
+  napi_unref_threadsafe_function(env, tsfn_);
+  return napi_ok;
+}
+
+void EventSink::Ref(napi_env env) {
+  if (!refed_ && tsfn_) napi_ref_threadsafe_function(env, tsfn_);
+  refed_ = true;
+}
+
+void EventSink::Unref(napi_env env) {
+  if (refed_ && tsfn_) napi_unref_threadsafe_function(env, tsfn_);
+  refed_ = false;
+}
+
+void EventSink::Close() {
+  if (tsfn_) napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+  tsfn_ = nullptr;
+}
+
+void EventSink::Post(std::vector<Event>& batch) {
+  if (batch.empty()) return;
+  bool schedule = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_.empty()) {
+      pending_.swap(batch);
+    } else {
+      for (Event& e : batch) pending_.push_back(std::move(e));
+      batch.clear();
+    }
+    if (!scheduled_) scheduled_ = schedule = true;
+  }
+  if (schedule && tsfn_) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+}
+
+void EventSink::CallJs(napi_env env, napi_value dispatcher, void* context, void* data) {
+  // env is null while Node tears the function down: nothing may be touched then.
+  if (env == nullptr || dispatcher == nullptr) return;
+  static_cast<EventSink*>(context)->Deliver(env, dispatcher);
+}
+
+void EventSink::Deliver(napi_env env, napi_value dispatcher) {
+  std::vector<Event> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(pending_);
+    scheduled_ = false;
+  }
+  if (batch.empty()) return;
+
+  // Numbers go in one Float64Array-shaped buffer (type, id, kEventNumbers slots per event);
+  // strings and Buffers in one array, two slots per event.
+  constexpr size_t kStride = 2 + kEventNumbers;
+  napi_value numbers;
+  void* raw = nullptr;
+  napi_create_arraybuffer(env, batch.size() * kStride * sizeof(double), &raw, &numbers);
+  double* out = static_cast<double*>(raw);
+  napi_value refs;
+  napi_create_array_with_length(env, batch.size() * 2, &refs);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Event& event = batch[i];
+    double* slot = out + i * kStride;
+    slot[0] = static_cast<double>(event.type);
+    slot[1] = static_cast<double>(event.id);
+    memcpy(slot + 2, event.num, sizeof(event.num));
+    napi_value value;
+    if (event.type == EventType::kData) {
+      napi_set_element(env, refs, static_cast<uint32_t>(i * 2), MakeBuffer(env, event.data));
+      continue;
+    }
+    if (!event.text.empty()) {
+      napi_create_string_utf8(env, event.text.data(), event.text.size(), &value);
+      napi_set_element(env, refs, static_cast<uint32_t>(i * 2), value);
+    }
+    if (!event.text2.empty()) {
+      napi_create_string_utf8(env, event.text2.data(), event.text2.size(), &value);
+      napi_set_element(env, refs, static_cast<uint32_t>(i * 2 + 1), value);
+    }
+  }
+  napi_value argv[2] = {numbers, refs};
+  napi_value global;
+  napi_get_global(env, &global);
+  napi_value ignored;
+  // An exception thrown by the dispatcher is reported by Node as uncaught, as for any callback.
+  napi_call_function(env, global, dispatcher, 2, argv, &ignored);
+}
+
+}  // namespace curlnet

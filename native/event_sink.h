@@ -1,0 +1,43 @@
+// The single bridge from the curl thread to JS. Events accumulate in one vector; the first
+// event after a drain schedules one threadsafe-function call, which hands the whole batch to
+// the JS dispatcher. One JS entry per burst, never one per chunk.
+#pragma once
+
+#include <node_api.h>
+
+#include <mutex>
+#include <vector>
+
+#include "event.h"
+
+namespace curlnet {
+
+class EventSink {
+ public:
+  EventSink() = default;
+  EventSink(const EventSink&) = delete;
+  EventSink& operator=(const EventSink&) = delete;
+
+  // JS thread. `dispatcher(numbers: ArrayBuffer, refs: Array)` receives each batch.
+  napi_status Open(napi_env env, napi_value dispatcher, napi_finalize on_finalized, void* finalize_data);
+  // JS thread: a ref'd sink keeps the Node event loop alive (transfers are in flight).
+  void Ref(napi_env env);
+  void Unref(napi_env env);
+  // JS thread, after the curl thread has stopped posting.
+  void Close();
+
+  // curl thread.
+  void Post(std::vector<Event>& batch);
+
+ private:
+  static void CallJs(napi_env env, napi_value dispatcher, void* context, void* data);
+  void Deliver(napi_env env, napi_value dispatcher);
+
+  napi_threadsafe_function tsfn_ = nullptr;
+  std::mutex mutex_;
+  std::vector<Event> pending_;
+  bool scheduled_ = false;
+  bool refed_ = false;
+};
+
+}  // namespace curlnet

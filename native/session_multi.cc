@@ -1,0 +1,132 @@
+#include "session_multi.h"
+
+namespace curlnet {
+
+struct SessionMulti::SocketWatch {
+  uv_poll_t poll;
+  curl_socket_t fd;
+  SessionMulti* owner;
+};
+
+SessionMulti::SessionMulti(uv_loop_t* loop, uint32_t id, DoneHandler on_done)
+    : loop_(loop), id_(id), on_done_(std::move(on_done)) {
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
+  CreateMulti();
+}
+
+SessionMulti::~SessionMulti() = default;
+
+void SessionMulti::CreateMulti() {
+  multi_ = curl_multi_init();
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &SessionMulti::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &SessionMulti::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  // HTTP/2: many streams per connection before libcurl opens another one.
+  curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+  SetLimits(max_per_host_, max_total_);
+}
+
+void SessionMulti::SetLimits(long max_per_host, long max_total) {
+  max_per_host_ = max_per_host;
+  max_total_ = max_total;
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, max_per_host_);
+  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_total_);
+}
+
+bool SessionMulti::Add(CURL* easy) {
+  // Adding sets a 0 ms timeout, so the timer callback kicks the transfer off.
+  return curl_multi_add_handle(multi_, easy) == CURLM_OK;
+}
+
+void SessionMulti::Remove(CURL* easy) { curl_multi_remove_handle(multi_, easy); }
+
+void SessionMulti::Reset() {
+  uv_timer_stop(&timer_);
+  curl_multi_cleanup(multi_);  // closes pooled connections; socket callbacks stop their polls
+  CreateMulti();
+}
+
+void SessionMulti::Close() {
+  uv_timer_stop(&timer_);
+  curl_multi_cleanup(multi_);
+  multi_ = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
+           [](uv_handle_t* handle) { delete static_cast<SessionMulti*>(handle->data); });
+}
+
+int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket_data) {
+  auto* session = static_cast<SessionMulti*>(self);
+  auto* watch = static_cast<SocketWatch*>(socket_data);
+  if (what == CURL_POLL_REMOVE) {
+    if (watch) {
+      // Stop now, before libcurl closes the fd; free once libuv has let go of the handle.
+      uv_poll_stop(&watch->poll);
+      uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
+               [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
+      if (session->multi_) curl_multi_assign(session->multi_, fd, nullptr);
+    }
+    return 0;
+  }
+  if (!watch) {
+    watch = new SocketWatch();
+    watch->fd = fd;
+    watch->owner = session;
+    if (uv_poll_init_socket(session->loop_, &watch->poll, fd) != 0) {
+      delete watch;
+      return -1;
+    }
+    watch->poll.data = watch;
+    curl_multi_assign(session->multi_, fd, watch);
+  }
+  int events = 0;
+  if (what & CURL_POLL_IN) events |= UV_READABLE;
+  if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  uv_poll_start(&watch->poll, events, &SessionMulti::OnPoll);
+  return 0;
+}
+
+int SessionMulti::OnTimer(CURLM* multi, long timeout_ms, void* self) {
+  auto* session = static_cast<SessionMulti*>(self);
+  // Never drive libcurl from inside its own callback: the uv timer fires on a later turn.
+  if (timeout_ms < 0) {
+    uv_timer_stop(&session->timer_);
+  } else {
+    uv_timer_start(&session->timer_, &SessionMulti::OnTimerFired, static_cast<uint64_t>(timeout_ms), 0);
+  }
+  return 0;
+}
+
+void SessionMulti::OnTimerFired(uv_timer_t* timer) {
+  static_cast<SessionMulti*>(timer->data)->Drive(CURL_SOCKET_TIMEOUT, 0);
+}
+
+void SessionMulti::OnPoll(uv_poll_t* poll, int status, int events) {
+  auto* watch = static_cast<SocketWatch*>(poll->data);
+  int action = 0;
+  if (status < 0) {
+    action = CURL_CSELECT_ERR;
+  } else {
+    if (events & UV_READABLE) action |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE) action |= CURL_CSELECT_OUT;
+  }
+  watch->owner->Drive(watch->fd, action);
+}
+
+void SessionMulti::Drive(curl_socket_t fd, int action) {
+  if (!multi_) return;
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, action, &running);
+  CollectFinished();
+}
+
+void SessionMulti::CollectFinished() {
+  CURLMsg* message;
+  int left = 0;
+  while (multi_ && (message = curl_multi_info_read(multi_, &left)) != nullptr) {
+    if (message->msg == CURLMSG_DONE) on_done_(message->easy_handle, message->data.result);
+  }
+}
+
+}  // namespace curlnet

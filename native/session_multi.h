@@ -1,0 +1,56 @@
+// One libcurl multi handle (one Session's connection pool) driven by the curl thread's libuv
+// loop: a uv_poll per socket libcurl asks about, one uv_timer for libcurl's timeout.
+#pragma once
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+
+namespace curlnet {
+
+class SessionMulti {
+ public:
+  // Called for every hop libcurl reports finished, with the hop's CURLcode.
+  using DoneHandler = std::function<void(CURL* easy, CURLcode result)>;
+
+  SessionMulti(uv_loop_t* loop, uint32_t id, DoneHandler on_done);
+  ~SessionMulti();
+  SessionMulti(const SessionMulti&) = delete;
+  SessionMulti& operator=(const SessionMulti&) = delete;
+
+  uint32_t id() const { return id_; }
+  CURLM* multi() const { return multi_; }
+  void SetLimits(long max_per_host, long max_total);
+
+  bool Add(CURL* easy);
+  void Remove(CURL* easy);
+  // Closes every socket libcurl keeps for this session (the multi handle is recreated).
+  // Only valid when no hop is attached.
+  void Reset();
+  // Tears down the multi handle; the timer is closed asynchronously and frees `this` once
+  // libuv is done with it.
+  void Close();
+
+ private:
+  struct SocketWatch;
+  static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket_data);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+  static void OnTimerFired(uv_timer_t* timer);
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+
+  void CreateMulti();
+  void Drive(curl_socket_t fd, int action);
+  void CollectFinished();
+
+  uv_loop_t* loop_;
+  uint32_t id_;
+  DoneHandler on_done_;
+  CURLM* multi_ = nullptr;
+  uv_timer_t timer_;
+  long max_per_host_ = 0;
+  long max_total_ = 0;
+};
+
+}  // namespace curlnet

@@ -1,0 +1,395 @@
+#include "transfer.h"
+
+#include "error_snapshot.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace curlnet {
+namespace {
+
+// Chromium refuses response heads larger than this (net::ERR_RESPONSE_HEADERS_TOO_BIG).
+constexpr uint64_t kMaxResponseHeaderBytes = 256u * 1024u;
+// Chromium reports upload progress at most this often.
+constexpr uint64_t kUploadProgressIntervalMs = 100;
+
+uint64_t NowMs() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+bool HeaderNameIs(const std::string& line, const char* name) {
+  size_t n = strlen(name);
+  return line.size() > n && line[n] == ':' && strncasecmp(line.c_str(), name, n) == 0;
+}
+
+bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:", 6) == 0; }
+
+}  // namespace
+
+Transfer::Transfer(TransferHost* host, std::unique_ptr<TransferSpec> spec)
+    : host_(host), spec_(std::move(spec)) {
+  if (spec_->body_mode == BodyMode::kBuffer) {
+    upload_received_ = spec_->body.size();
+    upload_chunks_.push_back(std::move(spec_->body));
+    upload_ended_ = true;
+  }
+}
+
+Transfer::~Transfer() {
+  if (easy_) curl_easy_cleanup(easy_);
+  if (header_list_) curl_slist_free_all(header_list_);
+}
+
+void Transfer::BuildHeaderList() {
+  bool has_accept = false, has_content_type = false, has_expect = false;
+  for (const std::string& line : spec_->headers) {
+    has_accept = has_accept || HeaderNameIs(line, "accept");
+    has_content_type = has_content_type || HeaderNameIs(line, "content-type");
+    has_expect = has_expect || HeaderNameIs(line, "expect");
+    size_t colon = line.find(':');
+    size_t value_start = line.find_first_not_of(" \t", colon + 1);
+    if (colon != std::string::npos && value_start == std::string::npos) {
+      // "Name:" would tell libcurl to remove the header; "Name;" sends it with an empty value.
+      header_list_ = curl_slist_append(header_list_, (line.substr(0, colon) + ";").c_str());
+    } else {
+      header_list_ = curl_slist_append(header_list_, line.c_str());
+    }
+  }
+  // Chromium sends neither Expect nor a default Accept or Content-Type; libcurl would.
+  if (!has_expect) header_list_ = curl_slist_append(header_list_, "Expect:");
+  if (!has_accept) header_list_ = curl_slist_append(header_list_, "Accept:");
+  bool sends_body = spec_->body_mode != BodyMode::kNone || (spec_->flags & kFlagForceContentLength);
+  if (sends_body && !has_content_type) {
+    header_list_ = curl_slist_append(header_list_, "Content-Type:");
+  }
+}
+
+bool Transfer::Configure(std::string* error) {
+  easy_ = curl_easy_init();
+  if (!easy_) {
+    *error = "curl_easy_init failed";
+    return false;
+  }
+  CURL* h = easy_;
+  const TransferSpec& s = *spec_;
+  curl_easy_setopt(h, CURLOPT_PRIVATE, this);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_);
+  CURLcode rc = curl_easy_setopt(h, CURLOPT_URL, s.url.c_str());
+  if (rc != CURLE_OK) {
+    *error = curl_easy_strerror(rc);
+    return false;
+  }
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  // Redirects, cookies and login are decided per hop by the TS layer.
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  // The URL was normalised by the WHATWG parser already; send it exactly.
+  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Transfer::WriteCallback);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &Transfer::HeaderCallback);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 45L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 45L);
+
+  // Proxy: always explicit so http_proxy/no_proxy in the environment never apply behind the
+  // caller's back.
+  curl_easy_setopt(h, CURLOPT_PROXY, s.proxy.c_str());
+  curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+  if (!s.proxy.empty()) {
+    // CONNECT responses never become "the response"; a failed CONNECT's challenge is read
+    // back with curl_easy_header(CURLH_CONNECT) when the hop completes.
+    curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    if (s.flags & kFlagTunnelProxy) curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
+    if (s.proxy_auth != 0) {
+      curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.proxy_username.c_str());
+      curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, s.proxy_password.c_str());
+      curl_easy_setopt(h, CURLOPT_PROXYAUTH, s.proxy_auth);
+    }
+    const std::string& proxy_ca = s.proxy_ca_file.empty() ? s.ca_file : s.proxy_ca_file;
+    if (!proxy_ca.empty()) {
+      curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, proxy_ca.c_str());
+      curl_easy_setopt(h, CURLOPT_PROXY_CAPATH, nullptr);
+    }
+    if (s.flags & kFlagInsecureProxy) {
+      curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+    }
+  }
+  if (s.http_auth != 0) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, s.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, s.password.c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, s.http_auth);
+  }
+
+  // Decoding is always on (as in Chromium); the advertised list depends on the origin.
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, s.accept_encoding.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                   (s.flags & kFlagHttp1Only) ? static_cast<long>(CURL_HTTP_VERSION_1_1)
+                                              : static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  if (IsHttps(s.url)) curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+  if (!s.ca_file.empty()) {
+    // CAINFO alone keeps libcurl's cached X509 store usable across connections.
+    curl_easy_setopt(h, CURLOPT_CAINFO, s.ca_file.c_str());
+    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+  }
+  if (s.buffer_size > 0) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, s.buffer_size);
+  if (s.stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, s.stream_weight);
+  if (s.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.connect_timeout_ms);
+  if (s.flags & kFlagVerbose) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+
+  const std::string& method = s.method;
+  bool has_body = s.body_mode != BodyMode::kNone;
+  if (method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (has_body || (s.flags & kFlagForceContentLength)) {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    if (has_body) {
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, &Transfer::ReadCallback);
+      curl_easy_setopt(h, CURLOPT_READDATA, this);
+      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &Transfer::SeekCallback);
+      curl_easy_setopt(h, CURLOPT_SEEKDATA, this);
+      curl_off_t size = s.body_mode == BodyMode::kBuffer ? static_cast<curl_off_t>(upload_received_) : -1;
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, size);
+    } else {
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));
+    }
+    if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  } else if (method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  BuildHeaderList();
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list_);
+  return true;
+}
+
+// ---- response side -------------------------------------------------------------------------
+
+size_t Transfer::WriteCallback(char* data, size_t size, size_t count, void* self) {
+  return static_cast<Transfer*>(self)->OnWrite(data, size * count);
+}
+
+size_t Transfer::HeaderCallback(char* data, size_t size, size_t count, void* self) {
+  return static_cast<Transfer*>(self)->OnHeader(data, size * count);
+}
+
+bool Transfer::ShouldDeferCommit(const ResponseHead& head) const {
+  // When libcurl holds credentials it may answer this challenge itself and read another
+  // block; the challenge only becomes the response if libcurl gives up (body or completion).
+  return (head.status == 401 && spec_->http_auth != 0) ||
+         (head.status == 407 && spec_->proxy_auth != 0);
+}
+
+void Transfer::CommitHead() {
+  if (!block_ready_ || head_committed_) return;
+  block_ready_ = false;
+  head_committed_ = true;
+  const ResponseHead& head = parser_.block();
+  head_chunked_ = head.chunked;
+  Event event(EventType::kHead, id());
+  event.num[kHeadStatus] = head.status;
+  event.num[kHeadVersionMajor] = head.version_major;
+  event.num[kHeadVersionMinor] = head.version_minor;
+  uint32_t flags = 0;
+  if (head.chunked) flags |= kHeadChunked;
+  if (head.has_content_length) flags |= kHeadHasContentLength;
+  event.num[kHeadFlags] = flags;
+  event.text = head.JoinFields();
+  event.text2 = head.reason;
+  host_->Emit(std::move(event));
+}
+
+size_t Transfer::OnHeader(const char* data, size_t length) {
+  if (head_committed_) return length;  // trailers: Electron does not expose them
+  header_bytes_ += length;
+  if (header_bytes_ > kMaxResponseHeaderBytes) {
+    headers_too_big_ = true;
+    return 0;
+  }
+  switch (parser_.Feed(data, length)) {
+    case ResponseHeadParser::Line::kStatus:
+      block_ready_ = false;  // a new block replaces a deferred challenge
+      header_bytes_ = length;
+      break;
+    case ResponseHeadParser::Line::kField:
+    case ResponseHeadParser::Line::kOutsideBlock:
+      break;
+    case ResponseHeadParser::Line::kBlockComplete: {
+      const ResponseHead& head = parser_.block();
+      if (head.status >= 100 && head.status < 200) break;  // 100-continue, 103 hints
+      if (head.conflicting_location) {
+        multiple_locations_ = true;
+        return 0;
+      }
+      if (head.conflicting_content_length) {
+        multiple_content_length_ = true;
+        return 0;
+      }
+      block_ready_ = true;
+      if (!ShouldDeferCommit(head)) CommitHead();
+      break;
+    }
+  }
+  return length;
+}
+
+size_t Transfer::OnWrite(const char* data, size_t length) {
+  CommitHead();
+  if (unacknowledged_ > 0 && unacknowledged_ + length > kResponseHighWater) {
+    // libcurl keeps this chunk and offers it again after the transfer is unpaused.
+    pause_bits_ |= CURLPAUSE_RECV;
+    return CURL_WRITEFUNC_PAUSE;
+  }
+  pending_body_.insert(pending_body_.end(), data, data + length);
+  unacknowledged_ += length;
+  body_bytes_ += length;
+  if (!dirty_) {
+    dirty_ = true;
+    host_->MarkDirty(this);
+  }
+  return length;
+}
+
+void Transfer::Acknowledge(uint64_t bytes) {
+  unacknowledged_ = bytes >= unacknowledged_ ? 0 : unacknowledged_ - bytes;
+  if ((pause_bits_ & CURLPAUSE_RECV) && unacknowledged_ <= kResponseResumeLevel) {
+    SetPause(0, CURLPAUSE_RECV);
+  }
+}
+
+void Transfer::SetPause(int bits_on, int bits_off) {
+  pause_bits_ = (pause_bits_ | bits_on) & ~bits_off;
+  // May call the write/read callbacks before it returns; they update pause_bits_ themselves.
+  curl_easy_pause(easy_, pause_bits_);
+}
+
+// ---- upload side ---------------------------------------------------------------------------
+
+size_t Transfer::ReadCallback(char* buffer, size_t size, size_t count, void* self) {
+  return static_cast<Transfer*>(self)->OnRead(buffer, size * count);
+}
+
+int Transfer::SeekCallback(void* self, curl_off_t offset, int origin) {
+  if (origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
+  return static_cast<Transfer*>(self)->OnSeek(offset);
+}
+
+size_t Transfer::OnRead(char* buffer, size_t length) {
+  if (upload_read_ >= upload_received_) {
+    if (upload_ended_) return 0;
+    pause_bits_ |= CURLPAUSE_SEND;
+    return CURL_READFUNC_PAUSE;
+  }
+  size_t copied = 0;
+  uint64_t chunk_start = upload_base_;
+  for (const std::vector<char>& chunk : upload_chunks_) {
+    uint64_t chunk_end = chunk_start + chunk.size();
+    if (upload_read_ < chunk_end) {
+      size_t offset = static_cast<size_t>(upload_read_ - chunk_start);
+      size_t n = std::min(length - copied, chunk.size() - offset);
+      memcpy(buffer + copied, chunk.data() + offset, n);
+      copied += n;
+      upload_read_ += n;
+      if (copied == length) break;
+    }
+    chunk_start = chunk_end;
+  }
+  if (spec_->body_mode == BodyMode::kStream) {
+    // Past the replay limit, consumed bytes are released; libcurl can no longer rewind.
+    while (upload_read_ > kReplayLimit && !upload_chunks_.empty() &&
+           upload_base_ + upload_chunks_.front().size() <= upload_read_) {
+      upload_base_ += upload_chunks_.front().size();
+      upload_chunks_.pop_front();
+      upload_rewindable_ = false;
+    }
+    if (upload_read_ > upload_reported_ && !dirty_) {
+      dirty_ = true;
+      host_->MarkDirty(this);
+    }
+  } else {
+    ReportUploadProgress(upload_read_ == upload_received_);
+  }
+  return copied;
+}
+
+int Transfer::OnSeek(curl_off_t offset) {
+  uint64_t target = static_cast<uint64_t>(offset);
+  if (offset < 0 || target < upload_base_ || target > upload_received_) {
+    upload_rewindable_ = false;
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  upload_read_ = target;
+  return CURL_SEEKFUNC_OK;
+}
+
+void Transfer::ReportUploadProgress(bool force) {
+  uint64_t now = NowMs();
+  if (upload_read_ == last_progress_value_) return;
+  if (!force && now - last_progress_ms_ < kUploadProgressIntervalMs) return;
+  last_progress_ms_ = now;
+  last_progress_value_ = upload_read_;
+  Event event(EventType::kUploadProgress, id());
+  event.num[0] = static_cast<double>(upload_read_);
+  event.num[1] = static_cast<double>(upload_received_);
+  host_->Emit(std::move(event));
+}
+
+void Transfer::AppendUpload(std::vector<char>&& bytes) {
+  if (upload_ended_ || bytes.empty()) return;
+  upload_received_ += bytes.size();
+  upload_chunks_.push_back(std::move(bytes));
+  if (pause_bits_ & CURLPAUSE_SEND) SetPause(0, CURLPAUSE_SEND);
+}
+
+void Transfer::EndUpload() {
+  upload_ended_ = true;
+  if (pause_bits_ & CURLPAUSE_SEND) SetPause(0, CURLPAUSE_SEND);
+}
+
+// ---- hand-off ------------------------------------------------------------------------------
+
+void Transfer::Flush() {
+  dirty_ = false;
+  if (!pending_body_.empty()) {
+    Event event(EventType::kData, id());
+    event.data.swap(pending_body_);
+    host_->Emit(std::move(event));
+  }
+  if (spec_->body_mode == BodyMode::kStream && upload_read_ > upload_reported_) {
+    Event event(EventType::kUploadConsumed, id());
+    event.num[0] = static_cast<double>(upload_read_ - upload_reported_);
+    upload_reported_ = upload_read_;
+    host_->Emit(std::move(event));
+  }
+}
+
+void Transfer::Complete(CURLcode result) {
+  if (result == CURLE_OK) CommitHead();
+  Flush();
+  Event event(EventType::kDone, id());
+  CaptureOutcome(easy_, result, error_buffer_, &event);
+  uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
+  if (head_committed_) flags |= kDoneHeadCommitted;
+  if (headers_too_big_) flags |= kDoneHeadersTooBig;
+  if (head_chunked_) flags |= kDoneResponseChunked;
+  if (!spec_->proxy.empty()) flags |= kDoneUsedProxy;
+  if (!upload_rewindable_) flags |= kDoneUploadNotRewindable;
+  if (multiple_locations_) flags |= kDoneMultipleLocations;
+  if (multiple_content_length_) flags |= kDoneMultipleContentLength;
+  event.num[kDoneFlags] = flags;
+  event.num[kDoneBodyBytes] = static_cast<double>(body_bytes_);
+  host_->Emit(std::move(event));
+}
+
+}  // namespace curlnet

@@ -1,0 +1,113 @@
+// One hop: a libcurl easy handle plus everything its callbacks need. Lives on the curl thread
+// only. The transfer turns libcurl's callbacks into events and applies flow control in both
+// directions (response bytes not yet consumed by JS; upload bytes not yet given to JS).
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event.h"
+#include "response_head.h"
+#include "transfer_spec.h"
+
+namespace curlnet {
+
+class TransferHost {
+ public:
+  virtual ~TransferHost() = default;
+  virtual void Emit(Event&& event) = 0;
+  // The transfer has buffered response bytes or upload accounting to flush at the end of
+  // this loop turn.
+  virtual void MarkDirty(class Transfer* transfer) = 0;
+};
+
+class Transfer {
+ public:
+  // Response bytes JS may hold unconsumed before libcurl is paused, and the level at which
+  // it resumes. Large enough that a reading consumer never causes a pause.
+  static constexpr uint64_t kResponseHighWater = 4u << 20;
+  static constexpr uint64_t kResponseResumeLevel = 2u << 20;
+  // A streamed upload keeps what libcurl has read, up to this much, so libcurl can rewind for
+  // its own retries (dead reused connection, auth rounds it runs itself).
+  static constexpr uint64_t kReplayLimit = 1u << 20;
+
+  Transfer(TransferHost* host, std::unique_ptr<TransferSpec> spec);
+  ~Transfer();
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+  // Creates and configures the easy handle. Returns false (with error text) on failure.
+  bool Configure(std::string* error);
+
+  CURL* easy() const { return easy_; }
+  uint32_t id() const { return spec_->id; }
+  uint32_t session_id() const { return spec_->session_id; }
+
+  // Commands from JS, applied on the curl thread.
+  void AppendUpload(std::vector<char>&& bytes);
+  void EndUpload();
+  void Acknowledge(uint64_t bytes);
+
+  // End of a loop turn: hand buffered body bytes and upload accounting to the host.
+  void Flush();
+  // libcurl finished the hop: flush, then describe the outcome.
+  void Complete(CURLcode result);
+
+ private:
+  static size_t WriteCallback(char* data, size_t size, size_t count, void* self);
+  static size_t HeaderCallback(char* data, size_t size, size_t count, void* self);
+  static size_t ReadCallback(char* buffer, size_t size, size_t count, void* self);
+  static int SeekCallback(void* self, curl_off_t offset, int origin);
+
+  size_t OnWrite(const char* data, size_t length);
+  size_t OnHeader(const char* data, size_t length);
+  size_t OnRead(char* buffer, size_t length);
+  int OnSeek(curl_off_t offset);
+
+  bool ShouldDeferCommit(const ResponseHead& head) const;
+  void CommitHead();
+  void ReportUploadProgress(bool force);
+  void SetPause(int bits_on, int bits_off);
+  void BuildHeaderList();
+
+  TransferHost* host_;
+  std::unique_ptr<TransferSpec> spec_;
+  CURL* easy_ = nullptr;
+  curl_slist* header_list_ = nullptr;
+  char error_buffer_[CURL_ERROR_SIZE] = {};
+  int pause_bits_ = 0;
+
+  // Response side.
+  ResponseHeadParser parser_;
+  bool block_ready_ = false;     // a complete final-status block waits to be committed
+  bool head_committed_ = false;
+  bool head_chunked_ = false;
+  bool headers_too_big_ = false;
+  bool multiple_locations_ = false;
+  bool multiple_content_length_ = false;
+  uint64_t header_bytes_ = 0;
+  std::vector<char> pending_body_;
+  uint64_t unacknowledged_ = 0;  // delivered or pending, not yet consumed by JS
+  uint64_t body_bytes_ = 0;
+  bool dirty_ = false;
+
+  // Upload side. Offsets are absolute positions in the body.
+  std::deque<std::vector<char>> upload_chunks_;
+  uint64_t upload_base_ = 0;      // absolute offset of upload_chunks_.front()
+  uint64_t upload_read_ = 0;      // absolute offset libcurl reads next
+  uint64_t upload_received_ = 0;  // bytes JS has handed over
+  uint64_t upload_reported_ = 0;  // upload_read_ already reported as consumed
+  bool upload_ended_ = false;
+  bool upload_rewindable_ = true;
+  uint64_t last_progress_ms_ = 0;
+  uint64_t last_progress_value_ = UINT64_MAX;
+
+  friend class TransferTestAccess;
+};
+
+}  // namespace curlnet
