@@ -1,0 +1,252 @@
+// The only module that knows the native addon's contract. Everything above it deals in hops
+// (one libcurl transfer each) and the events they produce.
+import { loadBinding } from './load-binding';
+
+/** Bits of the `flags` argument of `start` (native/transfer_spec.h SpecFlags). */
+export const enum HopFlag {
+  Head = 1 << 0,
+  Verbose = 1 << 1,
+  ForceContentLength = 1 << 2,
+  Http1Only = 1 << 3,
+  TunnelProxy = 1 << 4,
+  InsecureProxy = 1 << 5,
+  StreamBody = 1 << 6,
+}
+
+/** libcurl CURLAUTH_* bits. */
+export const enum CurlAuth {
+  Basic = 1 << 0,
+  Digest = 1 << 1,
+  Negotiate = 1 << 2,
+  Ntlm = 1 << 3,
+  DigestIe = 1 << 4,
+  Any = ~(1 << 4), // CURLAUTH_ANY excludes DIGEST_IE
+}
+
+export interface HopExtras {
+  username?: string;
+  password?: string;
+  httpAuth?: number;
+  proxyUsername?: string;
+  proxyPassword?: string;
+  proxyAuth?: number;
+  proxyCaFile?: string;
+  bufferSize?: number;
+  streamWeight?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface NativeBinding {
+  init(dispatch: (numbers: ArrayBuffer, refs: unknown[]) => void): void;
+  start(
+    id: number,
+    sessionId: number,
+    url: string,
+    method: string,
+    headerLines: string,
+    body: Uint8Array | null,
+    flags: number,
+    proxy: string,
+    acceptEncoding: string,
+    caFile: string,
+    extras?: HopExtras,
+  ): void;
+  write(id: number, bytes: Uint8Array): void;
+  endUpload(id: number): void;
+  ack(id: number, bytes: number): void;
+  abort(id: number): void;
+  configureSession(sessionId: number, maxPerHost: number, maxTotal: number): void;
+  closeSession(sessionId: number): void;
+  closeConnections(sessionId: number): void;
+  ref(): void;
+  unref(): void;
+  versions(): NativeVersions;
+}
+
+export interface NativeVersions {
+  libcurl: string;
+  ssl: string;
+  libz: string;
+  nghttp2: string;
+  brotli: string;
+  zstd?: string;
+  features: Record<string, boolean>;
+}
+
+/** Event types (native/event.h EventType). */
+export const enum EventType {
+  Head = 1,
+  Data = 2,
+  UploadProgress = 3,
+  UploadConsumed = 4,
+  Done = 5,
+}
+
+/** Numbers per event in the batch buffer: type, id, then 11 event-specific slots. */
+export const EVENT_STRIDE = 13;
+
+/** kHead flag bits (native/event.h HeadFlags). */
+export const enum HeadFlag {
+  Chunked = 1 << 0,
+  HasContentLength = 1 << 1,
+}
+
+/** kDone flag bits (native/event.h DoneFlags). */
+export const enum DoneFlag {
+  HeadCommitted = 1 << 0,
+  HeadersTooBig = 1 << 1,
+  ResponseChunked = 1 << 2,
+  UsedProxy = 1 << 3,
+  UploadNotRewindable = 1 << 4,
+  Connected = 1 << 5,
+  MultipleLocations = 1 << 6,
+  MultipleContentLength = 1 << 7,
+}
+
+/** What a finished hop reports; the input to the net error mapping. */
+export interface HopOutcome {
+  curlCode: number;
+  osErrno: number;
+  connectCode: number;
+  proxyError: number;
+  sslVerifyResult: number;
+  proxySslVerifyResult: number;
+  responseCode: number;
+  flags: number;
+  httpAuthAvail: number;
+  proxyAuthAvail: number;
+  bodyBytes: number;
+  /** libcurl's error buffer text ('' on success). */
+  message: string;
+  /** Proxy-Authenticate challenges of a refused CONNECT, one per entry. */
+  connectChallenges: string[];
+}
+
+export interface HopHead {
+  statusCode: number;
+  statusMessage: string;
+  httpVersionMajor: number;
+  httpVersionMinor: number;
+  /** [name, value, name, value, …] exactly as received. */
+  rawHeaders: string[];
+  chunked: boolean;
+}
+
+/** Receives the events of one hop. */
+export interface HopListener {
+  onHead(head: HopHead): void;
+  onData(chunk: Buffer): void;
+  onUploadProgress(position: number, total: number): void;
+  onUploadConsumed(bytes: number): void;
+  onDone(outcome: HopOutcome): void;
+}
+
+let binding: NativeBinding | undefined;
+const listeners = new Map<number, HopListener>();
+let nextHopId = 1;
+
+/** The native binding, loaded and started on first use. */
+export function native(): NativeBinding {
+  if (binding === undefined) {
+    const loaded = loadBinding() as NativeBinding;
+    loaded.init(dispatch);
+    binding = loaded;
+  }
+  return binding;
+}
+
+/** Registers a listener and returns the id for a new hop. The process stays alive while any
+ * hop is registered. */
+export function registerHop(listener: HopListener): number {
+  const b = native();
+  const id = nextHopId;
+  nextHopId = nextHopId >= 0xfffffff0 ? 1 : nextHopId + 1;
+  if (listeners.size === 0) b.ref();
+  listeners.set(id, listener);
+  return id;
+}
+
+/** Forgets a hop: later events for it are dropped. */
+export function unregisterHop(id: number): void {
+  if (listeners.delete(id) && listeners.size === 0 && binding !== undefined) binding.unref();
+}
+
+export function activeHopCount(): number {
+  return listeners.size;
+}
+
+function dispatch(buffer: ArrayBuffer, refs: unknown[]): void {
+  const numbers = new Float64Array(buffer);
+  const count = numbers.length / EVENT_STRIDE;
+  let firstError: unknown;
+  let failed = false;
+  for (let i = 0; i < count; i++) {
+    const base = i * EVENT_STRIDE;
+    const id = numbers[base + 1];
+    const listener = listeners.get(id);
+    if (listener === undefined) continue;
+    // A finished hop is forgotten before its listener runs, so the listener may start the
+    // next hop (redirect, login retry) without the count ever passing through zero twice.
+    if (numbers[base] === EventType.Done) unregisterHop(id);
+    try {
+      deliver(listener, numbers, base, refs, i * 2);
+    } catch (error) {
+      // One listener's exception must not starve the rest of the batch; it is rethrown
+      // (as an uncaught exception, like any event handler's) once the batch is delivered.
+      if (!failed) {
+        failed = true;
+        firstError = error;
+      } else {
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+  }
+  if (failed) throw firstError;
+}
+
+function deliver(listener: HopListener, n: Float64Array, base: number, refs: unknown[], r: number): void {
+  switch (n[base] as EventType) {
+    case EventType.Head: {
+      const joined = refs[r] as string | undefined;
+      listener.onHead({
+        statusCode: n[base + 2],
+        httpVersionMajor: n[base + 3],
+        httpVersionMinor: n[base + 4],
+        chunked: (n[base + 5] & HeadFlag.Chunked) !== 0,
+        rawHeaders: joined === undefined ? [] : joined.split('\n'),
+        statusMessage: (refs[r + 1] as string | undefined) ?? '',
+      });
+      break;
+    }
+    case EventType.Data:
+      listener.onData(refs[r] as Buffer);
+      break;
+    case EventType.UploadProgress:
+      listener.onUploadProgress(n[base + 2], n[base + 3]);
+      break;
+    case EventType.UploadConsumed:
+      listener.onUploadConsumed(n[base + 2]);
+      break;
+    case EventType.Done: {
+      const challenges = refs[r + 1] as string | undefined;
+      listener.onDone({
+        curlCode: n[base + 2],
+        osErrno: n[base + 3],
+        connectCode: n[base + 4],
+        proxyError: n[base + 5],
+        sslVerifyResult: n[base + 6],
+        proxySslVerifyResult: n[base + 7],
+        responseCode: n[base + 8],
+        flags: n[base + 9],
+        httpAuthAvail: n[base + 10],
+        proxyAuthAvail: n[base + 11],
+        bodyBytes: n[base + 12],
+        message: (refs[r] as string | undefined) ?? '',
+        connectChallenges: challenges === undefined ? [] : challenges.split('\n'),
+      });
+      break;
+    }
+  }
+}
