@@ -178,8 +178,6 @@ export function activeHopCount(): number {
 function dispatch(buffer: ArrayBuffer, refs: unknown[]): void {
   const numbers = new Float64Array(buffer);
   const count = numbers.length / EVENT_STRIDE;
-  let firstError: unknown;
-  let failed = false;
   for (let i = 0; i < count; i++) {
     const base = i * EVENT_STRIDE;
     const id = numbers[base + 1];
@@ -191,19 +189,16 @@ function dispatch(buffer: ArrayBuffer, refs: unknown[]): void {
     try {
       deliver(listener, numbers, base, refs, i * 2);
     } catch (error) {
-      // One listener's exception must not starve the rest of the batch; it is rethrown
-      // (as an uncaught exception, like any event handler's) once the batch is delivered.
-      if (!failed) {
-        failed = true;
-        firstError = error;
-      } else {
-        process.nextTick(() => {
-          throw error;
-        });
-      }
+      // An exception from an event handler must become an uncaught exception, as it would in
+      // Electron. Thrown back into Node-API it would only be a warning (DEP0168), and it must
+      // not starve the rest of the batch either.
+      process.nextTick(rethrow, error);
     }
   }
-  if (failed) throw firstError;
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 function deliver(listener: HopListener, n: Float64Array, base: number, refs: unknown[], r: number): void {

@@ -1,0 +1,105 @@
+// Process lifecycle: exit behaviour, GC, environment teardown at every stage, workers.
+// Each scenario runs in a fresh child process so a crash shows up as a signal, not as a
+// broken test runner.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { startServer, TestServer } from './helpers/http-server';
+
+let server: TestServer;
+let counted = 0;
+test.before(async () => {
+  server = await startServer();
+  server.route('/fast', (_req, res) => res.end('ok'));
+  server.route('/slow', (_req, res) => setTimeout(() => res.end('late'), 1000));
+  server.route('/count', (_req, res, body) => {
+    if (body.toString() === 'buffered-body' || body.toString() === 'chunked-body') counted++;
+    res.end();
+  });
+  server.rawRoute('/upload', (req) => req.resume());
+  server.rawRoute('/big', (_req, res) => {
+    // Endless body honouring backpressure: an unread response must stall it.
+    const chunk = Buffer.alloc(1024 * 1024, 1);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    res.writeHead(200);
+    pump();
+  });
+});
+test.after.always(() => server.close());
+
+interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lines: string[];
+  stderr: string;
+  ms: number;
+}
+
+function runChild(mode: string, nodeArgs: string[] = [], timeoutMs = 20000): Promise<ChildResult> {
+  const script = path.join(__dirname, 'fixtures', 'lifecycle-child.js');
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...nodeArgs, script, mode, server.url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, lines: stdout.trim().split('\n').filter(Boolean), stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+test('an idle process exits by itself after its requests are done', async (t) => {
+  const r = await runChild('idle-exit');
+  t.is(r.signal, null, r.stderr);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.lines, ['status 200']);
+});
+
+test('a request in flight keeps the process alive until it is done', async (t) => {
+  const r = await runChild('in-flight');
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.lines, ['body late']);
+  t.true(r.ms >= 1000);
+});
+
+test('aborting at every stage leaves no hop behind and lets the process exit', async (t) => {
+  const r = await runChild('abort-stages');
+  t.is(r.code, 0, r.stderr);
+  t.is(r.signal, null);
+  t.deepEqual(r.lines, ['active 0']);
+});
+
+test('forced GC of never-started, in-flight and finished requests: no crash, bodies arrive', async (t) => {
+  counted = 0;
+  const r = await runChild('gc', ['--expose-gc']);
+  t.is(r.signal, null, r.stderr);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.lines, ['gc done']);
+  t.is(counted, 40, 'every unreferenced buffered and chunked request delivered its body');
+});
+
+for (const stage of ['exit-idle', 'exit-in-flight', 'exit-paused']) {
+  test(`environment teardown (${stage}) exits 0 with no signal`, async (t) => {
+    const r = await runChild(stage);
+    t.is(r.signal, null, r.stderr);
+    t.is(r.code, 0, r.stderr);
+    t.false(/Assertion|Segmentation|Aborted|core dumped/i.test(r.stderr), r.stderr);
+  });
+}
+
+test('a worker_thread can be terminated mid-transfer; the main thread keeps working', async (t) => {
+  const r = await runChild('worker');
+  t.is(r.signal, null, r.stderr);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.lines, ['worker terminated 1', 'status after 200']);
+});

@@ -1,0 +1,73 @@
+// Credentials that worked, per (server or proxy, host, port, realm, scheme). A session owns
+// one; later requests offer the most recent entry for the same server or proxy up front, so
+// the user is not asked twice and a body is not sent to a challenge it already answered.
+
+export type AuthScheme = 'basic' | 'digest' | 'ntlm' | 'negotiate';
+
+/** libcurl's CURLAUTH_* bit for each scheme. */
+export const SCHEME_MASK: Record<AuthScheme, number> = { basic: 1, digest: 2, negotiate: 4, ntlm: 8 };
+
+export interface AuthEntry {
+  isProxy: boolean;
+  scheme: AuthScheme;
+  host: string;
+  port: number;
+  realm: string;
+  username: string;
+  password: string;
+}
+
+export interface HopCredential {
+  username: string;
+  password: string;
+  /** CURLAUTH_* bits libcurl may use with these credentials. */
+  mask: number;
+  entry?: AuthEntry;
+}
+
+function sameKey(a: AuthEntry, b: Omit<AuthEntry, 'username' | 'password'>): boolean {
+  return (
+    a.isProxy === b.isProxy && a.scheme === b.scheme && a.host === b.host && a.port === b.port && a.realm === b.realm
+  );
+}
+
+export class AuthCache {
+  private _entries: AuthEntry[] = [];
+
+  add(entry: AuthEntry): void {
+    this._entries = this._entries.filter((e) => !sameKey(e, entry));
+    this._entries.push(entry);
+  }
+
+  remove(entry: Omit<AuthEntry, 'username' | 'password'>): void {
+    this._entries = this._entries.filter((e) => !sameKey(e, entry));
+  }
+
+  find(key: Omit<AuthEntry, 'username' | 'password'>): AuthEntry | undefined {
+    return this._entries.find((e) => sameKey(e, key));
+  }
+
+  /** The most recent entry for this server or proxy, offered before any challenge. */
+  latestFor(isProxy: boolean, host: string, port: number): HopCredential | undefined {
+    for (let i = this._entries.length - 1; i >= 0; i--) {
+      const e = this._entries[i];
+      if (e.isProxy === isProxy && e.host === host && e.port === port) {
+        return { username: e.username, password: e.password, mask: SCHEME_MASK[e.scheme], entry: e };
+      }
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this._entries = [];
+  }
+
+  get size(): number {
+    return this._entries.length;
+  }
+}
+
+export function defaultPort(url: URL): number {
+  if (url.port) return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}

@@ -1,0 +1,59 @@
+// Which certificate authorities libcurl trusts. Chosen at run time, never at build time: the
+// system bundle (what Chromium on Linux effectively uses), plus NODE_EXTRA_CA_CERTS as Node
+// honours it. libcurl is always given one file (CAINFO), which keeps its cached X509 store
+// usable across connections.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Arch, Gentoo
+  '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL, CentOS
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem', // RHEL 7+
+  '/etc/ssl/ca-bundle.pem', // openSUSE
+  '/etc/ssl/cert.pem', // Alpine, macOS, OpenBSD
+  '/usr/local/share/certs/ca-root-nss.crt', // FreeBSD
+];
+
+let cached: string | undefined;
+
+function writeBundle(contents: string): string {
+  const digest = crypto.createHash('sha256').update(contents).digest('hex').slice(0, 16);
+  const file = path.join(os.tmpdir(), `curl-net-ca-${digest}.pem`);
+  if (!fs.existsSync(file)) {
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, contents, { mode: 0o644 });
+    fs.renameSync(temp, file);
+  }
+  return file;
+}
+
+/** Path of the PEM bundle every hop verifies servers against. */
+export function caBundlePath(): string {
+  if (cached !== undefined) return cached;
+  const override = process.env.SSL_CERT_FILE;
+  const system = override && fs.existsSync(override) ? override : SYSTEM_BUNDLES.find((p) => fs.existsSync(p));
+  const extraPath = process.env.NODE_EXTRA_CA_CERTS;
+  let extra = '';
+  if (extraPath) {
+    try {
+      extra = fs.readFileSync(extraPath, 'utf8');
+    } catch {
+      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; so do we (silently).
+    }
+  }
+  if (system && !extra) {
+    cached = system;
+  } else {
+    const base = system ? fs.readFileSync(system, 'utf8') : tls.rootCertificates.join('\n');
+    cached = writeBundle(`${base}\n${extra}\n`);
+  }
+  return cached;
+}
+
+/** Forget the cached choice (tests change NODE_EXTRA_CA_CERTS at run time). */
+export function resetCaBundle(): void {
+  cached = undefined;
+}

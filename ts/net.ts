@@ -1,0 +1,67 @@
+// The `net` module: request(), fetch(), isOnline()/online and resolveHost().
+import * as dns from 'node:dns';
+import * as os from 'node:os';
+import { ClientRequest } from './client-request';
+import { netError } from './errors';
+import { fetchWithSession } from './fetch';
+import type { IncomingMessage } from './incoming-message';
+import type { ClientRequestConstructorOptions } from './request-options';
+import { getDefaultSession } from './session';
+
+export function request(
+  options: ClientRequestConstructorOptions | string,
+  callback?: (response: IncomingMessage) => void,
+): ClientRequest {
+  return new ClientRequest(options, callback);
+}
+
+export function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  return fetchWithSession(getDefaultSession(), input, init);
+}
+
+/** false is a reliable "offline": no network interface other than loopback has an address
+ * (what Chromium's network change notifier looks at on Linux). true promises nothing. */
+export function isOnline(): boolean {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    if (addresses?.some((a) => !a.internal)) return true;
+  }
+  return false;
+}
+
+export interface ResolveHostOptions {
+  queryType?: 'A' | 'AAAA';
+  source?: 'any' | 'system' | 'dns' | 'mdns' | 'localOnly';
+  cacheUsage?: 'allowed' | 'staleAllowed' | 'disallowed';
+  secureDnsPolicy?: 'allow' | 'disable';
+}
+
+export interface ResolvedEndpoint {
+  address: string;
+  family: 'ipv4' | 'ipv6' | 'unspec';
+}
+
+export function resolveHost(host: string, options: ResolveHostOptions = {}): Promise<{ endpoints: ResolvedEndpoint[] }> {
+  // Electron ignores invalid option values; only queryType changes what is asked.
+  const family = options.queryType === 'A' ? 4 : options.queryType === 'AAAA' ? 6 : 0;
+  return new Promise((resolve, reject) => {
+    dns.lookup(String(host), { all: true, family, verbatim: true }, (error, addresses) => {
+      if (error || addresses.length === 0) {
+        reject(netError(error?.code === 'ENOTFOUND' || error?.code === 'ENODATA' || !error ? 'ERR_NAME_NOT_RESOLVED' : 'ERR_NAME_RESOLUTION_FAILED', { cause: error ?? undefined }));
+        return;
+      }
+      resolve({
+        endpoints: addresses.map((a) => ({ address: a.address, family: a.family === 4 ? 'ipv4' : a.family === 6 ? 'ipv6' : 'unspec' })),
+      });
+    });
+  });
+}
+
+export const net = {
+  request,
+  fetch,
+  isOnline,
+  get online(): boolean {
+    return isOnline();
+  },
+  resolveHost,
+};

@@ -1,0 +1,166 @@
+// Turns net.request()'s argument into a validated description of the request, throwing
+// synchronously with Electron's messages, in Electron's order.
+import * as url from 'node:url';
+import type { Session } from './session';
+import { StoredHeader, validateHeader } from './headers';
+
+export type RedirectMode = 'follow' | 'error' | 'manual';
+export type CredentialsMode = 'include' | 'omit' | 'same-origin';
+export type ReferrerPolicy =
+  | ''
+  | 'no-referrer'
+  | 'no-referrer-when-downgrade'
+  | 'origin'
+  | 'origin-when-cross-origin'
+  | 'same-origin'
+  | 'strict-origin'
+  | 'strict-origin-when-cross-origin'
+  | 'unsafe-url';
+export type CacheMode = 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache' | 'only-if-cached';
+export type Priority = 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest';
+
+export interface ClientRequestConstructorOptions {
+  method?: string;
+  url?: string;
+  headers?: Record<string, string | string[] | number>;
+  session?: Session;
+  partition?: string;
+  credentials?: CredentialsMode;
+  useSessionCookies?: boolean;
+  protocol?: string;
+  host?: string;
+  hostname?: string;
+  port?: number | string;
+  path?: string;
+  redirect?: RedirectMode;
+  origin?: string;
+  referrerPolicy?: ReferrerPolicy;
+  cache?: CacheMode;
+  priority?: Priority;
+  priorityIncremental?: boolean;
+  bypassCustomProtocolHandlers?: boolean;
+}
+
+/** Set by net.fetch, which is allowed to go past the http(s)-only check. */
+export const kAllowNonHttpProtocols = Symbol('curl-net.allowNonHttpProtocols');
+
+export interface ParsedRequestOptions {
+  method: string;
+  url: URL;
+  redirect: RedirectMode;
+  headers: Map<string, StoredHeader>;
+  credentials?: CredentialsMode;
+  useSessionCookies: boolean;
+  origin?: string;
+  referrerPolicy: Exclude<ReferrerPolicy, ''>;
+  cache: CacheMode;
+  priority: Priority;
+  priorityIncremental: boolean;
+  session?: Session;
+  partition?: string;
+}
+
+const REDIRECT_MODES = new Set(['follow', 'error', 'manual']);
+const CREDENTIALS_MODES = new Set(['include', 'omit', 'same-origin']);
+const REFERRER_POLICIES = new Set([
+  'no-referrer',
+  'no-referrer-when-downgrade',
+  'origin',
+  'origin-when-cross-origin',
+  'same-origin',
+  'strict-origin',
+  'strict-origin-when-cross-origin',
+  'unsafe-url',
+]);
+const CACHE_MODES = new Set(['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached']);
+const PRIORITIES = new Set(['throttled', 'idle', 'lowest', 'low', 'medium', 'highest']);
+
+/** The URL as Electron assembles it: `url`/`href` as given, else from the parts with Node's
+ * legacy url.format (host wins over hostname+port; the path is normalised by WHATWG). */
+function assembleUrl(options: Record<string, any>): string {
+  const given = options.url || options.href;
+  if (given) return String(given);
+  const parts: url.UrlObject = { protocol: options.protocol || 'http:' };
+  if (options.host) {
+    parts.host = options.host;
+  } else {
+    parts.hostname = options.hostname || 'localhost';
+    if (options.port) parts.port = options.port;
+  }
+  if (options.path && / /.test(options.path)) {
+    throw new TypeError('Request path contains unescaped characters');
+  }
+  const path = new URL(options.path || '/', 'http://localhost');
+  parts.pathname = path.pathname;
+  parts.search = path.search;
+  parts.hash = path.hash;
+  return url.format(parts);
+}
+
+export function parseRequestOptions(
+  input: ClientRequestConstructorOptions | string,
+  isSession: (value: unknown) => boolean,
+): ParsedRequestOptions {
+  // A string is parsed (and validated) first; a URL object is spread into a plain object,
+  // which has no own properties: Electron then requests http://localhost/.
+  const options: Record<string, any> = typeof input === 'string' ? { url: new URL(input).href } : { ...input };
+  const urlString = assembleUrl(options);
+
+  const redirect = options.redirect || 'follow';
+  if (!REDIRECT_MODES.has(redirect)) {
+    throw new Error('redirect mode should be one of follow, error or manual');
+  }
+  if (options.headers != null && typeof options.headers !== 'object') {
+    throw new TypeError('headers must be an object');
+  }
+  const headers = new Map<string, StoredHeader>();
+  for (const [name, value] of Object.entries(options.headers || {})) {
+    validateHeader(name, value);
+    headers.set(name.toLowerCase(), { name, value: value as StoredHeader['value'] });
+  }
+
+  let session: Session | undefined;
+  let partition: string | undefined;
+  if (options.session) {
+    if (!isSession(options.session)) {
+      throw new TypeError('`session` should be an instance of the Session class');
+    }
+    session = options.session as Session;
+  } else if (options.partition) {
+    if (typeof options.partition !== 'string') {
+      throw new TypeError('`partition` should be a string');
+    }
+    partition = options.partition;
+  }
+
+  const parsedUrl = new URL(urlString);
+  const protocol = parsedUrl.protocol.toLowerCase();
+  if (protocol !== 'http:' && protocol !== 'https:' && !options[kAllowNonHttpProtocols as any]) {
+    throw new Error('ClientRequest only supports http: and https: protocols');
+  }
+  const credentials = CREDENTIALS_MODES.has(options.credentials) ? (options.credentials as CredentialsMode) : undefined;
+  if (credentials === 'same-origin' && !options.origin) {
+    throw new Error('credentials: same-origin requires origin to be set');
+  }
+
+  const referrerPolicy =
+    typeof options.referrerPolicy === 'string' && REFERRER_POLICIES.has(options.referrerPolicy.toLowerCase())
+      ? (options.referrerPolicy.toLowerCase() as ParsedRequestOptions['referrerPolicy'])
+      : 'strict-origin-when-cross-origin';
+
+  return {
+    method: String(options.method || 'GET').toUpperCase(),
+    url: parsedUrl,
+    redirect,
+    headers,
+    credentials,
+    useSessionCookies: options.useSessionCookies === true,
+    origin: typeof options.origin === 'string' ? options.origin : undefined,
+    referrerPolicy,
+    cache: CACHE_MODES.has(options.cache) ? options.cache : 'default',
+    priority: PRIORITIES.has(options.priority) ? options.priority : 'idle',
+    priorityIncremental: 'priorityIncremental' in options ? Boolean(options.priorityIncremental) : true,
+    session,
+    partition,
+  };
+}

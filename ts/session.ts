@@ -1,0 +1,116 @@
+// Session: the state requests share — a libcurl connection pool (one multi handle on the
+// curl thread), user agent, and (as later capabilities land) proxy configuration, the HTTP
+// auth cache and cookies. Same partition string, same Session object.
+import { AuthCache } from './auth-cache';
+import { native } from './native';
+import { DIRECT_HOP, ProxyHop } from './session-proxy';
+import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
+
+const kCreate = Symbol('curl-net.createSession');
+const kBrand = Symbol.for('curl-net.Session');
+
+let nextSessionId = 0;
+
+export interface FromPartitionOptions {
+  cache?: boolean;
+}
+
+export interface ConnectionLimits {
+  /** Connections per host (0 = unlimited, the default). Chromium uses 6. */
+  maxConnectionsPerHost?: number;
+  /** Connections overall (0 = unlimited, the default). */
+  maxConnections?: number;
+}
+
+export class Session {
+  /** @internal */ readonly _id: number;
+  /** @internal */ readonly _partition: string;
+  private _userAgent: string | undefined;
+  private _acceptLanguages: string | undefined;
+  private _limits: Required<ConnectionLimits> = { maxConnectionsPerHost: 0, maxConnections: 0 };
+  /** @internal Credentials that worked (server and proxy). */
+  readonly _authCache = new AuthCache();
+
+  /** @internal */
+  constructor(token: symbol, partition: string, _options: FromPartitionOptions) {
+    if (token !== kCreate) throw new Error("Session objects cannot be created with 'new'");
+    this._id = nextSessionId++;
+    this._partition = partition;
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true;
+  }
+
+  isPersistent(): boolean {
+    return this._partition === '' || this._partition.startsWith('persist:');
+  }
+
+  getUserAgent(): string {
+    if (this._userAgent === undefined) this._userAgent = defaultUserAgent(native().versions().libcurl);
+    return this._userAgent;
+  }
+
+  setUserAgent(userAgent: string, acceptLanguages?: string): void {
+    this._userAgent = String(userAgent);
+    if (typeof acceptLanguages === 'string') this._acceptLanguages = expandAcceptLanguages(acceptLanguages);
+  }
+
+  /** @internal Accept-Language to send, if the application set one. */
+  get _acceptLanguage(): string | undefined {
+    return this._acceptLanguages;
+  }
+
+  /** curl-net extension: connection pool limits for this session (Electron has none). */
+  setConnectionLimits(limits: ConnectionLimits): void {
+    this._limits = {
+      maxConnectionsPerHost: Math.max(0, Math.floor(limits.maxConnectionsPerHost ?? this._limits.maxConnectionsPerHost)),
+      maxConnections: Math.max(0, Math.floor(limits.maxConnections ?? this._limits.maxConnections)),
+    };
+    native().configureSession(this._id, this._limits.maxConnectionsPerHost, this._limits.maxConnections);
+  }
+
+  getConnectionLimits(): Required<ConnectionLimits> {
+    return { ...this._limits };
+  }
+
+  /** @internal The proxy for one hop to `url`. */
+  _proxyForHop(_url: URL): ProxyHop | Promise<ProxyHop> {
+    return DIRECT_HOP;
+  }
+
+  /** Empties the HTTP auth cache (server and proxy credentials). */
+  clearAuthCache(): Promise<void> {
+    this._authCache.clear();
+    return Promise.resolve();
+  }
+
+  /** Closes idle pooled connections. Requests in flight keep theirs. */
+  closeAllConnections(): Promise<void> {
+    native().closeConnections(this._id);
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+// Brand checked by instanceof, so a Session from another copy of the package is recognised.
+Object.defineProperty(Session.prototype, kBrand, { value: true });
+
+const partitions = new Map<string, Session>();
+
+export function fromPartition(partition: string, options: FromPartitionOptions = {}): Session {
+  if (typeof partition !== 'string') throw new TypeError('`partition` should be a string');
+  let existing = partitions.get(partition);
+  if (existing === undefined) {
+    existing = new Session(kCreate, partition, options);
+    partitions.set(partition, existing);
+  }
+  return existing;
+}
+
+export function getDefaultSession(): Session {
+  return fromPartition('');
+}
+
+export function isSession(value: unknown): value is Session {
+  return value instanceof Session;
+}
