@@ -1,0 +1,210 @@
+// One client, one cell, one fresh process: `node client.mjs '<spec json>'`.
+//
+// A closed loop: spec.c workers pull request numbers from a shared counter, so exactly spec.c
+// requests are in flight. A warm-up phase (not measured) runs first, then the measured phase,
+// which ends after spec.n requests or spec.durationS seconds, whichever comes first. The result
+// (one JSON object) goes to spec.resultFile. The process exits itself after spec.timeoutS.
+//
+// spec: { client, variant, op: 'get'|'upload', url, n, warmup, c, expectBytes, uploadBytes, chunk,
+//         h2, ca, proxy, fresh, durationS, timeoutS, serverPids: {name: pid}, resultFile }
+import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { threadCpu, threadSplit, processCpuSeconds, machineCpu } from './lib/procstat.mjs';
+
+const spec = JSON.parse(process.argv[2]);
+const MAX_ERRORS = 100;
+
+const result = {
+  client: spec.client,
+  variant: spec.variant ?? null,
+  ok: false,
+  requests: 0,
+  errors: 0,
+  first_error: null,
+  bad_status: 0,
+  bad_bytes: 0,
+};
+
+function finish(code) {
+  fs.writeFileSync(spec.resultFile, JSON.stringify(result));
+  process.exit(code);
+}
+
+const hardTimer = setTimeout(() => {
+  result.ok = false;
+  result.timed_out = true;
+  result.first_error ??= `wall-clock timeout after ${spec.timeoutS} s`;
+  finish(3);
+}, spec.timeoutS * 1000);
+hardTimer.unref();
+
+process.on('uncaughtException', (err) => {
+  result.ok = false;
+  result.first_error ??= `uncaught: ${err && err.stack ? err.stack.split('\n').slice(0, 3).join(' | ') : err}`;
+  finish(4);
+});
+process.on('unhandledRejection', (err) => {
+  result.ok = false;
+  result.first_error ??= `unhandled rejection: ${err && err.message ? err.message : err}`;
+  finish(4);
+});
+
+function noteError(msg) {
+  result.errors++;
+  if (result.first_error == null) result.first_error = String(msg).slice(0, 500);
+}
+
+let adapter;
+try {
+  const mod = await import(`./clients/${spec.client}.mjs`);
+  adapter = await mod.create(spec);
+} catch (err) {
+  result.first_error = `setup failed: ${err && err.stack ? err.stack.split('\n').slice(0, 4).join(' | ') : err}`;
+  result.setup_failed = true;
+  finish(2);
+}
+
+const chunk = Buffer.alloc(spec.chunk ?? 65536, 'x');
+
+async function one() {
+  if (spec.op === 'upload') {
+    const { status, body } = await adapter.upload(spec.url, spec.uploadBytes, chunk);
+    if (status < 200 || status > 299) { result.bad_status++; throw new Error(`HTTP status ${status}`); }
+    if (String(body).trim() !== String(spec.uploadBytes)) {
+      result.bad_bytes++;
+      throw new Error(`sink counted ${String(body).slice(0, 40)} bytes, sent ${spec.uploadBytes}`);
+    }
+    return;
+  }
+  const { status, bytes } = await adapter.get(spec.url);
+  if (status < 200 || status > 299) { result.bad_status++; throw new Error(`HTTP status ${status}`); }
+  if (spec.expectBytes != null && bytes !== spec.expectBytes) {
+    result.bad_bytes++;
+    throw new Error(`body ${bytes} bytes, expected ${spec.expectBytes}`);
+  }
+}
+
+// A stalled client fails fast with a clear message instead of waiting for the wall-clock limit.
+const STALL_S = spec.stallS ?? 10;
+let lastProgress = Date.now();
+let inFlight = 0;
+setInterval(() => {
+  if (inFlight > 0 && Date.now() - lastProgress > STALL_S * 1000) {
+    result.ok = false;
+    result.stalled = true;
+    result.first_error ??= `stalled: no request finished for ${STALL_S} s with ${inFlight} in flight (${result.requests_done_total} finished so far)`;
+    finish(5);
+  }
+}, 500).unref();
+result.requests_done_total = 0;
+
+async function phase(total, lat, durationS) {
+  let next = 0;
+  let done = 0;
+  let stop = false;
+  const stopAt = durationS ? performance.now() + durationS * 1000 : Infinity;
+  async function worker() {
+    while (!stop && next < total) {
+      const i = next++;
+      const t0 = process.hrtime.bigint();
+      inFlight++;
+      try {
+        await one();
+      } catch (err) {
+        noteError(err && err.message ? err.message : err);
+        if (result.errors >= MAX_ERRORS) stop = true;
+      }
+      inFlight--;
+      if (lat) lat[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+      done++;
+      result.requests_done_total++;
+      lastProgress = Date.now();
+      if (performance.now() >= stopAt) {
+        if (!stop) result.capped = true;
+        stop = true;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(spec.c, total) }, worker));
+  return done;
+}
+
+function pct(sorted, p) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))];
+}
+
+const serverPids = spec.serverPids ?? {};
+
+try {
+  if (spec.warmup > 0) await phase(spec.warmup, null, 0);
+  const warmErrors = result.errors;
+  result.warmup_errors = warmErrors;
+
+  const lat = new Float64Array(spec.n);
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  const srv0 = Object.fromEntries(Object.entries(serverPids).map(([k, pid]) => [k, processCpuSeconds(pid)]));
+  const m0 = machineCpu();
+  const th0 = threadCpu();
+  const cpu0 = process.cpuUsage();
+  eld.enable();
+  const t0 = process.hrtime.bigint();
+  const done = await phase(spec.n, lat, spec.durationS);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  eld.disable();
+  const cpu = process.cpuUsage(cpu0);
+  const th1 = threadCpu();
+  const m1 = machineCpu();
+  const srv1 = Object.fromEntries(Object.entries(serverPids).map(([k, pid]) => [k, processCpuSeconds(pid)]));
+
+  const sorted = Array.from(lat.subarray(0, done)).sort((a, b) => a - b);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const split = threadSplit(th0, th1);
+  const serverCpu = {};
+  let serverTotal = 0;
+  for (const k of Object.keys(serverPids)) {
+    const d = srv1[k] - srv0[k];
+    serverTotal += d;
+    serverCpu[k] = Number(((d / wall) * 100).toFixed(1));
+  }
+  const busy = m1.busy - m0.busy;
+  const bytes = spec.op === 'upload' ? spec.uploadBytes * done : (spec.expectBytes ?? 0) * done;
+  Object.assign(result, {
+    requests: done,
+    errors: result.errors - warmErrors,
+    wall_s: wall,
+    rps: done / wall,
+    mib_s: bytes ? bytes / wall / 1048576 : null,
+    p50_ms: pct(sorted, 0.5),
+    p99_ms: pct(sorted, 0.99),
+    max_ms: sorted.length ? sorted[sorted.length - 1] : null,
+    cpu_s: cpuS,
+    cpu_user_s: cpu.user / 1e6,
+    cpu_sys_s: cpu.system / 1e6,
+    cpu_us_per_req: done ? (cpuS / done) * 1e6 : null,
+    threads: split,
+    main_us_per_req: done ? (split.main_s / done) * 1e6 : null,
+    curl_us_per_req: done ? (split.curl_s / done) * 1e6 : null,
+    other_us_per_req: done ? (split.other_s / done) * 1e6 : null,
+    eld_p50_ms: eld.count ? eld.percentile(50) / 1e6 : null,
+    eld_p99_ms: eld.count ? eld.percentile(99) / 1e6 : null,
+    eld_max_ms: eld.count ? eld.max / 1e6 : null,
+    max_rss_mb: process.resourceUsage().maxRSS / 1024,
+    memory_mb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Number((v / 1048576).toFixed(1))])),
+    server_cpu_pct: serverCpu,
+    machine: {
+      busy_pct: Number(((busy / wall) * 100).toFixed(1)),
+      steal_pct: Number((((m1.steal - m0.steal) / wall) * 100).toFixed(1)),
+      foreign_pct: Number((((busy - cpuS - serverTotal) / wall) * 100).toFixed(1)),
+    },
+    info: adapter.info ?? null,
+  });
+  result.ok = result.errors === 0 && result.warmup_errors === 0 && (done === spec.n || result.capped === true);
+} catch (err) {
+  noteError(err && err.stack ? err.stack : err);
+}
+
+try {
+  await Promise.race([adapter.close?.(), new Promise((r) => setTimeout(r, 2000).unref())]);
+} catch {}
+finish(result.ok ? 0 : 1);

@@ -1,0 +1,39 @@
+// Everything the curl-net adapters need from the package, in one place. The API is Electron's
+// (net.request, net.fetch, session); the few curl-net-specific knobs a fair benchmark needs are
+// isolated here so a change in the lead's API is a one-line edit.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export function loadCurlNet() {
+  return require('../load-curl-net.cjs');
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONE LINE TO CHANGE: how the session gets the same number of connections per host as every
+// other client (c). curl-net's extension is session.setConnectionLimits({ maxConnectionsPerHost })
+// (0 = unlimited, its default); `connectionLimit` in the result's info says whether it was applied.
+const connectionLimit = (ses, c) => (typeof ses.setConnectionLimits === 'function' ? (ses.setConnectionLimits({ maxConnectionsPerHost: c }), ses.getConnectionLimits?.() ?? true) : false);
+// ---------------------------------------------------------------------------------------------
+
+// curl-net trusts the system bundle plus NODE_EXTRA_CA_CERTS (ts/ca-bundle.ts), like Node; the
+// harness exports NODE_EXTRA_CA_CERTS=<throw-away CA> to every client process.
+const trustCa = () => process.env.NODE_EXTRA_CA_CERTS ?? false;
+
+export async function setupSession(curlnet, spec) {
+  const { session } = curlnet;
+  const ses = session.defaultSession;
+  const info = { connectionLimit: connectionLimit(ses, spec.c), caFile: spec.ca ? trustCa() : null, proxy: null };
+  if (spec.proxy) {
+    const u = new URL(spec.proxy);
+    await ses.setProxy({ proxyRules: `${u.hostname}:${u.port}` });
+    info.proxy = `${u.hostname}:${u.port}`;
+  } else if (typeof ses.setProxy === 'function') {
+    await ses.setProxy({ mode: 'direct' });
+  }
+  try {
+    const v = curlnet.versions ?? curlnet.default?.versions;
+    info.versions = typeof v === 'function' ? v() : v ?? null;
+  } catch {}
+  return { ses, info };
+}

@@ -1,0 +1,148 @@
+// The benchmark cells: scenario x concurrency (x mode). Each cell lists the clients that run in it.
+import { SIZES } from './servers.mjs';
+
+const NODE_H1 = [
+  { client: 'curl-net-request' },
+  { client: 'curl-net-fetch' },
+  { client: 'undici-request' },
+  { client: 'undici-fetch' },
+  { client: 'node-http' },
+];
+
+const NODE_H2 = [
+  { client: 'curl-net-request' },
+  { client: 'curl-net-fetch' },
+  { client: 'undici-request', variant: 'conns' },
+  { client: 'undici-request', variant: 'streams' },
+  { client: 'undici-fetch', variant: 'streams' },
+  { client: 'node-http2' },
+];
+
+export function clientLabel(c) {
+  const names = {
+    'curl-net-request': 'curl-net net.request',
+    'curl-net-fetch': 'curl-net net.fetch',
+    'undici-request': 'undici.request',
+    'undici-fetch': 'undici fetch',
+    'node-http': 'node:http keep-alive',
+    'node-http2': 'node:http2 (1 session)',
+    'c-multiloop': 'C libcurl multi loop',
+    'curl-cli': 'curl CLI --parallel',
+    wrk: 'wrk',
+    h2load: 'h2load',
+  };
+  let label = names[c.client] ?? c.client;
+  if (c.variant === 'conns') label += ' h2, c conns × 1 stream';
+  if (c.variant === 'streams') label += ' h2, 1 conn × c streams';
+  if (c.variant === 'buf16k') label += ' (16 KiB buffer)';
+  if (c.variant === 'buf512k') label += ' (512 KiB buffer)';
+  return label;
+}
+
+/**
+ * cfg: { quick, modes: ['pinned','unpinned'] }. urls/ca/uploadFile from the servers.
+ * Returns cells: { id, scenario, title, c, mode, unit, op, url, expectBytes, uploadBytes, h2, fresh,
+ *                  proxy, servers, n, warmup, durationS, clients: [{client, variant}] }
+ */
+export function buildCells(cfg, srv) {
+  const q = cfg.quick;
+  const small = { n: q ? 5000 : 50000, warmup: q ? 500 : 5000, durationS: q ? 3 : 10, timeoutS: q ? 30 : 60 };
+  const cells = [];
+  const add = (cell, modes = ['pinned']) => {
+    for (const mode of modes) {
+      if (!cfg.modes.includes(mode)) continue;
+      cells.push({ ...cell, mode, key: `${cell.id}|${mode}` });
+    }
+  };
+  const keyModes = ['pinned', 'unpinned'];
+  const only = (list) => cfg.only == null || cfg.only.some((s) => list.includes(s));
+
+  // S1: many small GETs over HTTP/1.1 keep-alive, 12 B and 64 KiB bodies.
+  for (const [body, path, bytes] of [['12b', '/hello', SIZES.small], ['64k', '/64k', SIZES.k64]]) {
+    if (!only([`h1-${body}`, 'h1'])) continue;
+    for (const c of [1, 16, 64, 256]) {
+      add({
+        id: `h1-${body}-c${c}`, scenario: `h1-${body}`, title: `HTTP/1.1 GET, ${body === '12b' ? '12 B' : '64 KiB'} body, c=${c}`,
+        c, unit: 'rps', op: 'get', url: `${srv.urls.h1}${path}`, expectBytes: bytes, servers: ['nginx'], ...small,
+        clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'wrk' }],
+      }, c === 64 ? keyModes : ['pinned']);
+    }
+  }
+
+  // S2: HTTP/2 over TLS, one connection, N streams.
+  if (only(['h2'])) {
+    for (const c of [16, 64, 256]) {
+      add({
+        id: `h2-12b-s${c}`, scenario: 'h2-12b', title: `HTTP/2 over TLS GET, 12 B body, ${c} streams`,
+        c, unit: 'rps', op: 'get', url: `${srv.urls.h2}/hello`, expectBytes: SIZES.small, h2: true, servers: ['nginx'], ...small,
+        clients: [...NODE_H2, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'h2load' }],
+      }, c === 64 ? keyModes : ['pinned']);
+    }
+  }
+
+  // S3: 1 GiB download, one transfer at a time.
+  if (only(['dl'])) {
+    add({
+      id: 'dl-1g', scenario: 'dl-1g', title: '1 GiB download (HTTP/1.1, sendfile), one transfer',
+      c: 1, unit: 'mib', op: 'get', url: `${srv.urls.h1}/1g`, expectBytes: SIZES.g1, servers: ['nginx'],
+      n: q ? 2 : 5, warmup: 1, durationS: 0, timeoutS: 120,
+      clients: [...NODE_H1, { client: 'c-multiloop', variant: 'buf512k' }, { client: 'c-multiloop', variant: 'buf16k' }, { client: 'curl-cli' }],
+    }, keyModes);
+  }
+
+  // S4: 100 MiB chunked upload to the Node sink.
+  if (only(['ul'])) {
+    add({
+      id: 'ul-100m', scenario: 'ul-100m', title: '100 MiB chunked upload (64 KiB chunks) to the Node sink',
+      c: 1, unit: 'mib', op: 'upload', url: `${srv.urls.sink}/upload`, uploadBytes: SIZES.upload, chunk: 65536, servers: ['sink'],
+      n: q ? 3 : 10, warmup: 1, durationS: 0, timeoutS: 90,
+      clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }],
+    }, keyModes);
+  }
+
+  // S5: new TLS connections per second, full handshake (no resumption on either side).
+  if (only(['tls'])) {
+    for (const [alg, url] of [['ecdsa', srv.urls.tlsEcdsa], ['rsa', srv.urls.tlsRsa]]) {
+      add({
+        id: `tls-${alg}-c16`, scenario: `tls-${alg}`, title: `New TLS connection per request (full handshake, ${alg === 'ecdsa' ? 'ECDSA P-256' : 'RSA-2048'}), c=16`,
+        c: 16, unit: 'rps', op: 'get', url: `${url}/hello`, expectBytes: SIZES.small, fresh: true, servers: ['nginx'],
+        n: q ? 1000 : 5000, warmup: q ? 50 : 200, durationS: q ? 3 : 10, timeoutS: q ? 30 : 60,
+        clients: [{ client: 'curl-net-request' }, { client: 'undici-request' }, { client: 'node-http' }, { client: 'c-multiloop' }, { client: 'curl-cli' }],
+      });
+    }
+  }
+
+  // S6: HTTPS through a CONNECT proxy, keep-alive tunnels, c=16.
+  if (only(['proxy'])) {
+    add({
+      id: 'proxy-c16', scenario: 'proxy', title: `HTTPS GET through a CONNECT proxy (${srv.proxyKind}), 12 B body, c=16`,
+      c: 16, unit: 'rps', op: 'get', url: `${srv.urls.tlsEcdsa}/hello`, expectBytes: SIZES.small, proxy: srv.urls.proxy, servers: ['nginx', 'proxy'],
+      n: q ? 3000 : 20000, warmup: q ? 200 : 1000, durationS: q ? 3 : 10, timeoutS: q ? 30 : 60,
+      clients: [{ client: 'curl-net-request' }, { client: 'undici-request' }, { client: 'node-http' }, { client: 'c-multiloop' }, { client: 'curl-cli' }],
+    });
+  }
+
+  // S7: event-loop delay of the JS thread while 64 downloads (16 MiB each) run.
+  if (only(['eld'])) {
+    add({
+      id: 'eld-64dl', scenario: 'eld', title: 'Event-loop delay while 64 downloads run (64 × 16 MiB in flight, HTTP/1.1)',
+      c: 64, unit: 'mib', op: 'get', url: `${srv.urls.h1}/16m`, expectBytes: SIZES.m16, servers: ['nginx'],
+      n: q ? 128 : 256, warmup: 64, durationS: 0, timeoutS: 120,
+      clients: [...NODE_H1, { client: 'c-multiloop', variant: 'buf512k' }],
+    }, keyModes);
+  }
+  return cells;
+}
+
+// Targets the lead has to hit (issue #4), evaluated on the pinned cells.
+export const TARGETS = [
+  { id: 'h1-rps-vs-undici', cell: 'h1-12b-c64|pinned', text: 'HTTP/1.1 small GETs c=64: ≥ 1.3× undici.request req/s', kind: 'ratio', of: 'curl-net net.request', vs: 'undici.request', min: 1.3 },
+  { id: 'h1-rps-vs-c', cell: 'h1-12b-c64|pinned', text: 'HTTP/1.1 small GETs c=64: ≥ 75% of the C libcurl loop', kind: 'ratio', of: 'curl-net net.request', vs: 'C libcurl multi loop', min: 0.75 },
+  { id: 'h1-js-cpu', cell: 'h1-12b-c64|pinned', text: 'JS-thread CPU per small request ≤ 10 µs (c=64)', kind: 'value', of: 'curl-net net.request', metric: 'main_us_per_req', max: 10 },
+  { id: 'h2-vs-node', cell: 'h2-12b-s64|pinned', text: 'HTTP/2 over TLS, 64 streams: ≥ 2× node:http2', kind: 'ratio', of: 'curl-net net.request', vs: 'node:http2 (1 session)', min: 2 },
+  { id: 'h2-vs-undici', cell: 'h2-12b-s64|pinned', text: 'HTTP/2 over TLS, 64 streams: ≥ 1.3× undici (its faster h2 setting)', kind: 'ratio', of: 'curl-net net.request', vs: ['undici.request h2, 1 conn × c streams', 'undici.request h2, c conns × 1 stream'], min: 1.3 },
+  { id: 'dl-abs', cell: 'dl-1g|pinned', text: '1 GiB download ≥ 2.5 GiB/s', kind: 'value', of: 'curl-net net.request', metric: 'mib_s', min: 2560 },
+  { id: 'dl-vs-undici', cell: 'dl-1g|pinned', text: '1 GiB download ≥ 1.1× undici.request', kind: 'ratio', of: 'curl-net net.request', vs: 'undici.request', min: 1.1 },
+  { id: 'ul-vs-undici', cell: 'ul-100m|pinned', text: '100 MiB chunked upload ≥ 1.5× undici.request', kind: 'ratio', of: 'curl-net net.request', vs: 'undici.request', min: 1.5 },
+  { id: 'eld', cell: 'eld-64dl|pinned', text: 'JS event-loop delay p99 < 5 ms while 64 downloads run', kind: 'value', of: 'curl-net net.request', metric: 'eld_p99_ms', max: 5, strict: true },
+];

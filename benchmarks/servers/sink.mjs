@@ -1,0 +1,20 @@
+// Upload sink: reads each request body to EOF and answers with the number of bytes it counted.
+// Started pinned to CPU1 by lib/servers.mjs; exits when its stdin closes (the harness went away).
+import http from 'node:http';
+
+const port = Number(process.argv[2]);
+const server = http.createServer({ keepAliveTimeout: 600e3, requestTimeout: 0, headersTimeout: 60e3 }, (req, res) => {
+  let n = 0;
+  req.on('data', (chunk) => { n += chunk.length; });
+  req.on('end', () => {
+    const body = String(n);
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  req.on('error', () => res.destroy());
+});
+server.keepAliveTimeout = 600e3;
+server.listen(port, '127.0.0.1');
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
