@@ -119,18 +119,24 @@ function testCerts(): TestCerts {
   return certs;
 }
 
-test.before(async () => {
-  // The lead rebuilds build/ while we work: a load can fail for a moment, so retry briefly.
+// build/ may be mid-rebuild when the tests start: a load can fail for a moment, so retry
+// briefly. Loading happens at registration time because some expectations depend on the
+// libcurl version: 7.88.1 (system) and 8.14.1 (bundled) differ where native bugs show.
+function loadEngine(): number {
   for (let attempt = 0; ; attempt++) {
     try {
-      native();
-      return;
+      return Number(native().versions().libcurl.split('.')[0]);
     } catch (error) {
       if (attempt >= 20) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     }
   }
-});
+}
+const CURL_MAJOR = loadEngine();
+/** For native bugs that only show on curl 7.88.1. */
+const failingOnCurl7 = CURL_MAJOR === 7 ? test.failing : test;
+/** For native bugs that only show on curl 8.x. */
+const failingOnCurl8 = CURL_MAJOR >= 8 ? test.failing : test;
 
 test.after.always(() => {
   certs?.cleanup();
@@ -140,21 +146,21 @@ test.after.always(() => {
 
 // What each scenario becomes, and whether a response head reached the listener first (a body
 // error comes after the head; a head error means no head). The reasons are in
-// docs/errors.md; the comments give what curl 7.88.1 reports through this engine.
+// docs/errors.md; the comments give what curl 7.88.1 | 8.14.1 report through this engine.
 const RAW_EXPECTATIONS: Array<[RawScenario, NetErrorName, boolean]> = [
   ['empty', 'ERR_EMPTY_RESPONSE', false], // 52
-  ['reset-before-response', 'ERR_CONNECTION_RESET', false], // 55 "select/poll returned error" (see the failing test below)
-  ['reset-mid-headers', 'ERR_CONNECTION_RESET', false], // 55, as above
-  ['truncated-headers', 'ERR_RESPONSE_HEADERS_TRUNCATED', false], // 0 without a complete head
-  ['reset-mid-body', 'ERR_CONNECTION_RESET', true], // 55, as above
-  ['truncated-chunked', 'ERR_INCOMPLETE_CHUNKED_ENCODING', true], // 18 + ResponseChunked
-  ['content-length-mismatch', 'ERR_CONTENT_LENGTH_MISMATCH', true], // 18
-  ['malformed-status-line', 'ERR_INVALID_HTTP_RESPONSE', false], // 1 "Unsupported HTTP version in response"
+  ['reset-before-response', 'ERR_CONNECTION_RESET', false], // 55 "select/poll returned error" (see below) | 56 ECONNRESET
+  ['reset-mid-headers', 'ERR_CONNECTION_RESET', false], // as above
+  ['truncated-headers', 'ERR_RESPONSE_HEADERS_TRUNCATED', false], // 0 without a complete head (both)
+  ['reset-mid-body', 'ERR_CONNECTION_RESET', true], // as above
+  ['truncated-chunked', 'ERR_INCOMPLETE_CHUNKED_ENCODING', true], // 18 + ResponseChunked (both)
+  ['content-length-mismatch', 'ERR_CONTENT_LENGTH_MISMATCH', true], // 18 (both)
+  ['malformed-status-line', 'ERR_INVALID_HTTP_RESPONSE', false], // 1 "Unsupported HTTP version …" | "Unsupported HTTP/1 subversion …"
   ['garbage-status-line', 'ERR_INVALID_HTTP_RESPONSE', false], // 1 "Received HTTP/0.9 when not allowed"
   ['http09', 'ERR_INVALID_HTTP_RESPONSE', false], // 1 "Received HTTP/0.9 when not allowed"
   ['headers-too-big', 'ERR_RESPONSE_HEADERS_TOO_BIG', false], // 23 + HeadersTooBig
-  ['headers-too-big-line', 'ERR_RESPONSE_HEADERS_TOO_BIG', false], // 27 "Out of memory"
-  ['invalid-chunk-framing', 'ERR_INVALID_CHUNKED_ENCODING', true], // 56 "Illegal or missing hexadecimal sequence …"
+  ['headers-too-big-line', 'ERR_RESPONSE_HEADERS_TOO_BIG', false], // 27 "Out of memory" | 100 TOO_LARGE
+  ['invalid-chunk-framing', 'ERR_INVALID_CHUNKED_ENCODING', true], // 56 "Illegal or missing hexadecimal …" | "chunk hex-length char …"
   ['bad-gzip', 'ERR_CONTENT_DECODING_FAILED', true], // 61
   ['bad-brotli', 'ERR_CONTENT_DECODING_FAILED', true], // 61
   ['multiple-content-length', 'ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH', false], // 23 + MultipleContentLength
@@ -264,8 +270,9 @@ for (const [scenario, status] of [['proxy-forbidden', 403], ['proxy-auth-require
 // Native bug: CaptureOutcome reads the refused CONNECT's Proxy-Authenticate with
 // curl_easy_header(CURLH_CONNECT), but on curl 7.88.1 it comes back empty — probably because
 // CURLOPT_SUPPRESS_CONNECT_HEADERS also keeps CONNECT headers out of the store curl_easy_header
-// reads. Without the challenge the TS layer cannot emit 'login' for a proxy tunnel.
-test.failing('proxy: a CONNECT refused with 407 reports its Proxy-Authenticate challenge', async (t) => {
+// reads. Without the challenge the TS layer cannot emit 'login' for a proxy tunnel. curl
+// 8.14.1 returns the challenge, so the test passes there.
+failingOnCurl7('proxy: a CONNECT refused with 407 reports its Proxy-Authenticate challenge', async (t) => {
   t.timeout(10_000);
   const server = await rawServer(t, 'proxy-auth-required');
   const { outcome } = await runHop('https://example.com/', { proxy: `http://127.0.0.1:${server.port}` });
@@ -279,8 +286,9 @@ test.failing('proxy: a CONNECT refused with 407 reports its Proxy-Authenticate c
 // errno 0, instead of reading the socket and reporting CURLE_RECV_ERROR with ECONNRESET
 // (what the curl CLI reports for the same server). The net error is still right (the mapping
 // treats that text as a reset), but the errno is lost. Passing the watched events
-// (CURL_CSELECT_IN/OUT) on a poll error would let curl see the real socket error.
-test.failing('raw server: a reset is reported as a receive error with ECONNRESET', async (t) => {
+// (CURL_CSELECT_IN/OUT) on a poll error would let curl see the real socket error. curl 8.14.1
+// copes with CURL_CSELECT_ERR and reports 56/ECONNRESET, so the test passes there.
+failingOnCurl7('raw server: a reset is reported as a receive error with ECONNRESET', async (t) => {
   t.timeout(10_000);
   const server = await rawServer(t, 'reset-before-response');
   const { outcome } = await runHop(server.url);
@@ -359,7 +367,9 @@ test('tls: the server resets during the handshake → ERR_CONNECTION_RESET', asy
   t.is(netErrorName(outcome, {}), 'ERR_CONNECTION_RESET');
 });
 
-test('tls: a handshake that never completes hits the connect timeout → ERR_TIMED_OUT', async (t) => {
+// On 8.14.1 this needs the Connected flag (the timeout text no longer names TLS), which the
+// native side does not set: see the failing Connected tests below.
+failingOnCurl8('tls: a handshake that never completes hits the connect timeout → ERR_TIMED_OUT', async (t) => {
   t.timeout(15_000);
   const server = await rawServer(t, 'never-answer');
   const started = Date.now();
@@ -374,15 +384,27 @@ test('tls: a handshake that never completes hits the connect timeout → ERR_TIM
   t.is(netErrorName(outcome, {}), 'ERR_TIMED_OUT');
 });
 
-// Native bug: the Connected flag comes from CURLINFO_CONNECT_TIME_T, which curl 7.88.1 only
-// sets once the whole connection, TLS included, is up (the curl CLI shows time_connect 0 with
-// local_port set after a failed handshake). So a TLS failure or TLS timeout looks "not
-// connected". CURLINFO_LOCAL_PORT != 0 (or PRIMARY_PORT) would say "TCP connected" on both
-// curl versions. The mapping works around it for 28 with the "SSL connection timeout" text.
-test.failing('tls: the Connected flag is set when TCP connected but the handshake failed', async (t) => {
+// Native bug: the Connected flag comes from CURLINFO_CONNECT_TIME_T. curl 7.88.1 only sets it
+// once the whole connection, TLS included, is up (the curl CLI shows time_connect 0 with
+// local_port set after a failed handshake), and neither 7.88.1 nor 8.14.1 sets it when the
+// connect timeout fires during the TLS handshake. So those hops look "never connected".
+// CURLINFO_LOCAL_PORT != 0 says "TCP connected" on both versions. The mapping works around
+// it on 7.88.1 with the "SSL connection timeout" text; 8.x has no such text.
+failingOnCurl7('tls: the Connected flag is set when TCP connected but the handshake failed', async (t) => {
   t.timeout(15_000);
   const server = await rawServer(t, 'close-on-data');
   const { outcome } = await runHop(`https://127.0.0.1:${server.port}/`, { caFile: testCerts().caFile });
+  t.is(server.connections, 1);
+  t.true((outcome.flags & DoneFlag.Connected) !== 0, describe(outcome));
+});
+
+test.failing('tls: the Connected flag is set when TCP connected but the handshake timed out', async (t) => {
+  t.timeout(15_000);
+  const server = await rawServer(t, 'never-answer');
+  const { outcome } = await runHop(`https://127.0.0.1:${server.port}/`, {
+    caFile: testCerts().caFile,
+    extras: { connectTimeoutMs: 300 },
+  });
   t.is(server.connections, 1);
   t.true((outcome.flags & DoneFlag.Connected) !== 0, describe(outcome));
 });
@@ -676,7 +698,8 @@ const MAPPING: Array<[string, Partial<HopOutcome>, NetErrorName | null]> = [
   ['92 incomplete headers', { curlCode: 92, message: 'HTTP/2 stream 1 was closed cleanly, but before getting all response header fields, treated as error' }, 'ERR_INCOMPLETE_HTTP2_HEADERS'],
   ['92 other', { curlCode: 92, message: 'HTTP/2 stream 1 was not closed cleanly: PROTOCOL_ERROR (err 1)' }, 'ERR_HTTP2_PROTOCOL_ERROR'],
   ['18 chunked', { curlCode: 18, flags: DoneFlag.HeadCommitted | DoneFlag.ResponseChunked }, 'ERR_INCOMPLETE_CHUNKED_ENCODING'],
-  ['18 Content-Length', { curlCode: 18, flags: DoneFlag.HeadCommitted }, 'ERR_CONTENT_LENGTH_MISMATCH'],
+  ['18 Content-Length', { curlCode: 18, flags: DoneFlag.HeadCommitted, message: 'transfer closed with 90 bytes remaining to read' }, 'ERR_CONTENT_LENGTH_MISMATCH'],
+  ['18 Content-Length (8.x text)', { curlCode: 18, flags: DoneFlag.HeadCommitted, message: 'end of response with 90 bytes missing' }, 'ERR_CONTENT_LENGTH_MISMATCH'],
   ['22', { curlCode: 22 }, 'ERR_HTTP_RESPONSE_CODE_FAILURE'],
   ['25', { curlCode: 25 }, 'ERR_FAILED'],
   ['26', { curlCode: 26 }, 'ERR_FAILED'],
@@ -692,6 +715,7 @@ const MAPPING: Array<[string, Partial<HopOutcome>, NetErrorName | null]> = [
   ['33', { curlCode: 33 }, 'ERR_REQUEST_RANGE_NOT_SATISFIABLE'],
   ['35 wrong version number', { curlCode: 35, message: 'OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number' }, 'ERR_SSL_PROTOCOL_ERROR'],
   ['35 peer closed', { curlCode: 35, message: 'OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to 127.0.0.1:443 ' }, 'ERR_CONNECTION_CLOSED'],
+  ['35 peer closed (8.14.1)', { curlCode: 35, message: 'TLS connect error: error:0A000126:SSL routines::unexpected eof while reading' }, 'ERR_CONNECTION_CLOSED'],
   ['35 unexpected eof', { curlCode: 35, message: 'OpenSSL/3.0.19: error:0A000126:SSL routines::unexpected eof while reading' }, 'ERR_CONNECTION_CLOSED'],
   ['35 ECONNRESET', { curlCode: 35, osErrno: ERRNO.ECONNRESET, message: 'Recv failure: Connection reset by peer' }, 'ERR_CONNECTION_RESET'],
   ['35 protocol version alert', { curlCode: 35, message: 'OpenSSL/3.0.19: error:0A00042E:SSL routines::tlsv1 alert protocol version' }, 'ERR_SSL_VERSION_OR_CIPHER_MISMATCH'],
@@ -739,6 +763,7 @@ const MAPPING: Array<[string, Partial<HopOutcome>, NetErrorName | null]> = [
   ['60 bad signature (7)', { curlCode: 60, sslVerifyResult: 7 }, 'ERR_CERT_INVALID'],
   ['60 hostname mismatch (7.88.1 text)', { curlCode: 60, sslVerifyResult: 1, message: "SSL: no alternative certificate subject name matches target host name '127.0.0.1'" }, 'ERR_CERT_COMMON_NAME_INVALID'],
   ['60 hostname mismatch (8.x text)', { curlCode: 60, sslVerifyResult: 1, message: "SSL: no alternative certificate subject name matches target hostname 'example.com'" }, 'ERR_CERT_COMMON_NAME_INVALID'],
+  ['60 IP address mismatch (8.14.1 text)', { curlCode: 60, sslVerifyResult: 1, message: "SSL: no alternative certificate subject name matches target ipv4 address '127.0.0.1'" }, 'ERR_CERT_COMMON_NAME_INVALID'],
   ['60 subject CN mismatch', { curlCode: 60, sslVerifyResult: 1, message: "SSL: certificate subject name 'other.example' does not match target hostname 'example.com'" }, 'ERR_CERT_COMMON_NAME_INVALID'],
   ['60 hostname mismatch (62)', { curlCode: 60, sslVerifyResult: 62 }, 'ERR_CERT_COMMON_NAME_INVALID'],
   ['60 expired, text only', { curlCode: 60, message: 'SSL certificate problem: certificate has expired' }, 'ERR_CERT_DATE_INVALID'],
@@ -767,7 +792,7 @@ const MAPPING: Array<[string, Partial<HopOutcome>, NetErrorName | null]> = [
   ['97 user rejected', { curlCode: 97, flags: DoneFlag.UsedProxy, proxyError: 33 }, 'ERR_SOCKS_CONNECTION_FAILED'],
   ['98', { curlCode: 98 }, 'ERR_SSL_CLIENT_AUTH_CERT_NEEDED'],
   ['99', { curlCode: 99 }, 'ERR_UNEXPECTED'],
-  ['100 in the head (8.x long header line)', { curlCode: 100, responseCode: 200 }, 'ERR_RESPONSE_HEADERS_TOO_BIG'],
+  ['100 in the head (8.x long header line)', { curlCode: 100, responseCode: 200, message: 'A value or data field grew larger than allowed' }, 'ERR_RESPONSE_HEADERS_TOO_BIG'],
   ['100 pause buffer', { curlCode: 100, flags: DoneFlag.HeadCommitted, message: 'pause buffer not large enough' }, 'ERR_INSUFFICIENT_RESOURCES'],
   ['100 after the head', { curlCode: 100, flags: DoneFlag.HeadCommitted }, 'ERR_FAILED'],
   ['101', { curlCode: 101 }, 'ERR_ECH_NOT_NEGOTIATED'],
