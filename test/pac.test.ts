@@ -455,6 +455,22 @@ test('resolve() waits for a pending setConfig, and the last setConfig wins', asy
   r.close();
 });
 
+test('lookups made while the script is being fetched wait for that fetch instead of starting another', async (t) => {
+  let fetches = 0;
+  const r = new ProxyResolver({
+    fetchPac: async () => {
+      fetches++;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return 'function FindProxyForURL() { return "PROXY fetched:1"; }';
+    },
+  });
+  const configured = r.setConfig({ pacScript: 'http://pac.invalid/proxy.pac' });
+  const answers = await Promise.all([r.resolve('http://a.test/'), r.resolve('http://b.test/'), configured.then(() => r.resolve('http://c.test/'))]);
+  t.deepEqual(answers.map(formatProxyList), ['PROXY fetched:1', 'PROXY fetched:1', 'PROXY fetched:1']);
+  t.is(fetches, 1);
+  r.close();
+});
+
 test('many concurrent lookups all get their own answer', async (t) => {
   await withPac(`function FindProxyForURL(url, host) { return "PROXY " + host + ":1"; }`, async (r) => {
     const hosts = Array.from({ length: 200 }, (_, i) => `h${i}.test`);

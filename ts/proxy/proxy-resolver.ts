@@ -121,7 +121,9 @@ export class ProxyResolver {
           cache: new Map(),
         };
         this.state = source;
-        this.ready = this.loadPac(source);
+        // Shared with resolve(): a lookup during the first load waits for it instead of fetching again.
+        source.loading = this.loadPac(source);
+        this.ready = source.loading;
         return this.ready;
       }
     }
