@@ -471,6 +471,18 @@ test('lookups made while the script is being fetched wait for that fetch instead
   r.close();
 });
 
+test('close() stops the worker; a later lookup restarts it without fetching the script again', async (t) => {
+  const route = serve('var n = 0; function FindProxyForURL() { n++; return "PROXY run" + n + ":1"; }');
+  const r = new ProxyResolver();
+  await r.setConfig({ pacScript: pac.base + route });
+  t.is(await fmt(r, 'http://a.test/'), 'PROXY run1:1');
+  r.close();
+  t.is(await fmt(r, 'http://a.test/'), 'PROXY run1:1', 'cached results survive close()');
+  t.is(await fmt(r, 'http://b.test/'), 'PROXY run1:1', 'a new worker: the script starts over');
+  t.is(pac.hits.get(route), 1);
+  r.close();
+});
+
 test('many concurrent lookups all get their own answer', async (t) => {
   await withPac(`function FindProxyForURL(url, host) { return "PROXY " + host + ":1"; }`, async (r) => {
     const hosts = Array.from({ length: 200 }, (_, i) => `h${i}.test`);

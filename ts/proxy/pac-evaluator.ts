@@ -83,10 +83,19 @@ export class PacEvaluator {
     });
   }
 
+  /** Final: stops the worker and rejects pending and future calls. */
   close(): void {
     this.closed = true;
-    for (const call of this.queue.splice(0)) this.settle(call, new Error('PAC evaluator closed'));
-    if (this.current) this.settle(this.current, new Error('PAC evaluator closed'));
+    this.stop();
+  }
+
+  /**
+   * Stops the worker and rejects pending calls, but stays usable: the next find() starts a new
+   * worker and loads the same script again (no refetch).
+   */
+  stop(): void {
+    for (const call of this.queue.splice(0)) this.settle(call, new Error('PAC evaluator stopped'));
+    if (this.current) this.settle(this.current, new Error('PAC evaluator stopped'));
     this.current = null;
     this.killWorker();
   }

@@ -147,16 +147,12 @@ export class ProxyResolver {
     this.bad.mark(server, BAD_PROXY_MS);
   }
 
-  /** Stops the PAC worker. The resolver stays usable: a later PAC resolve starts a new worker. */
+  /**
+   * Stops the PAC worker (pending PAC lookups resolve to DIRECT). The resolver stays usable: a
+   * later PAC lookup starts a new worker with the same script, without fetching it again.
+   */
   close(): void {
-    if (this.state.kind === 'pac' && this.state.evaluator) {
-      const ev = this.state.evaluator;
-      ev.close();
-      // Keep the script usable: a fresh evaluator is created lazily by the next resolve().
-      this.state.evaluator = null;
-      this.state.retryAt = 0;
-      this.state.attempts = 0;
-    }
+    if (this.state.kind === 'pac') this.state.evaluator?.stop();
   }
 
   private disposeState(): void {
