@@ -13,6 +13,12 @@ napi_status Engine::Start(napi_env env, napi_value dispatcher) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &wake_, &Engine::OnCommands);
   wake_.data = this;
+  // Events are handed over twice per loop turn: before the loop blocks in poll (timer-driven
+  // progress, e.g. a hop that fails before it has a socket) and after poll (socket and
+  // command activity). Anything later would strand them until the next wake-up.
+  uv_prepare_init(&loop_, &before_poll_);
+  before_poll_.data = this;
+  uv_prepare_start(&before_poll_, [](uv_prepare_t* h) { static_cast<Engine*>(h->data)->FlushEvents(); });
   uv_check_init(&loop_, &turn_end_);
   turn_end_.data = this;
   uv_check_start(&turn_end_, &Engine::OnLoopTurnEnd);
@@ -161,7 +167,9 @@ void Engine::FlushEvents() {
     dirty.swap(dirty_);
     for (uint32_t id : dirty) {
       auto it = transfers_.find(id);
-      if (it != transfers_.end()) it->second->Flush();
+      if (it == transfers_.end()) continue;
+      it->second->Flush();
+      it->second->ApplyFlowControl();
     }
   }
   sink_.Post(outbox_);
@@ -179,6 +187,7 @@ void Engine::ShutdownOnThread() {
   dirty_.clear();
   uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&turn_end_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
   // uv_run returns once the close callbacks above (and the sessions' timers and polls) ran.
 }
 

@@ -50,6 +50,7 @@ class Engine : public TransferHost {
 
   uv_loop_t loop_;
   uv_async_t wake_;
+  uv_prepare_t before_poll_;
   uv_check_t turn_end_;
   uv_thread_t thread_;
   bool running_ = false;

@@ -14,8 +14,7 @@ long InfoLong(CURL* easy, CURLINFO info) {
 void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, Event* done) {
   done->num[kDoneCurlCode] = result;
   done->num[kDoneOsErrno] = InfoLong(easy, CURLINFO_OS_ERRNO);
-  long connect_code = InfoLong(easy, CURLINFO_HTTP_CONNECTCODE);
-  done->num[kDoneConnectCode] = connect_code;
+  done->num[kDoneConnectCode] = InfoLong(easy, CURLINFO_HTTP_CONNECTCODE);
 #if LIBCURL_VERSION_NUM >= 0x074900
   done->num[kDoneProxyError] = InfoLong(easy, CURLINFO_PROXY_ERROR);
 #endif
@@ -24,9 +23,9 @@ void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, Event
   done->num[kDoneResponseCode] = InfoLong(easy, CURLINFO_RESPONSE_CODE);
   done->num[kDoneHttpAuthAvail] = InfoLong(easy, CURLINFO_HTTPAUTH_AVAIL);
   done->num[kDoneProxyAuthAvail] = InfoLong(easy, CURLINFO_PROXYAUTH_AVAIL);
-  curl_off_t connect_time = 0;
-  curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_time);
-  if (connect_time > 0) done->num[kDoneFlags] = kDoneConnected;
+  // A local port exists once TCP connected, whatever happened after (TLS, proxy, timeout);
+  // CONNECT_TIME_T stays 0 on some of those paths in 7.88.1.
+  if (InfoLong(easy, CURLINFO_LOCAL_PORT) != 0) done->num[kDoneFlags] = kDoneConnected;
 
   if (error_buffer && error_buffer[0]) {
     done->text = error_buffer;
@@ -34,18 +33,6 @@ void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, Event
     done->text = curl_easy_strerror(result);
   }
 
-#if LIBCURL_VERSION_NUM >= 0x075300
-  if (connect_code >= 300) {
-    // The challenge of a refused CONNECT, for 'login' on an HTTPS-through-proxy hop.
-    struct curl_header* header = nullptr;
-    for (size_t i = 0;; ++i) {
-      if (curl_easy_header(easy, "Proxy-Authenticate", i, CURLH_CONNECT, -1, &header) != CURLHE_OK) break;
-      if (!done->text2.empty()) done->text2.push_back('\n');
-      done->text2.append(header->value);
-      if (i + 1 >= header->amount) break;
-    }
-  }
-#endif
 }
 
 }  // namespace curlnet

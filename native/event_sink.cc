@@ -92,10 +92,14 @@ void EventSink::Deliver(napi_env env, napi_value dispatcher) {
   constexpr size_t kStride = 2 + kEventNumbers;
   napi_value numbers;
   void* raw = nullptr;
-  napi_create_arraybuffer(env, batch.size() * kStride * sizeof(double), &raw, &numbers);
-  double* out = static_cast<double*>(raw);
   napi_value refs;
-  napi_create_array_with_length(env, batch.size() * 2, &refs);
+  // While Node tears the environment down, JS can no longer run and allocation fails: the
+  // batch is dropped (nobody is left to receive it).
+  if (napi_create_arraybuffer(env, batch.size() * kStride * sizeof(double), &raw, &numbers) != napi_ok ||
+      raw == nullptr || napi_create_array_with_length(env, batch.size() * 2, &refs) != napi_ok) {
+    return;
+  }
+  double* out = static_cast<double*>(raw);
   for (size_t i = 0; i < batch.size(); ++i) {
     Event& event = batch[i];
     double* slot = out + i * kStride;

@@ -6,7 +6,12 @@ struct SessionMulti::SocketWatch {
   uv_poll_t poll;
   curl_socket_t fd;
   SessionMulti* owner;
+  int events;  // UV_READABLE/UV_WRITABLE libcurl asked for
 };
+
+bool SessionMulti::MultiplexingIsSafe() {
+  return curl_version_info(CURLVERSION_NOW)->version_num >= 0x080100;
+}
 
 SessionMulti::SessionMulti(uv_loop_t* loop, uint32_t id, DoneHandler on_done)
     : loop_(loop), id_(id), on_done_(std::move(on_done)) {
@@ -25,6 +30,10 @@ void SessionMulti::CreateMulti() {
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   // HTTP/2: many streams per connection before libcurl opens another one.
   curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+  // Before 8.1.0 libcurl corrupts a paused HTTP/2 stream's data when other streams on the
+  // same connection keep being read (curl #10525, only narrowed in 7.88.1). Pausing is how
+  // flow control works here, so older libcurl gets one stream per connection.
+  if (!MultiplexingIsSafe()) curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_NOTHING));
   SetLimits(max_per_host_, max_total_);
 }
 
@@ -83,6 +92,7 @@ int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, v
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  watch->events = events;
   uv_poll_start(&watch->poll, events, &SessionMulti::OnPoll);
   return 0;
 }
@@ -104,14 +114,20 @@ void SessionMulti::OnTimerFired(uv_timer_t* timer) {
 
 void SessionMulti::OnPoll(uv_poll_t* poll, int status, int events) {
   auto* watch = static_cast<SocketWatch*>(poll->data);
-  int action = 0;
   if (status < 0) {
-    action = CURL_CSELECT_ERR;
-  } else {
-    if (events & UV_READABLE) action |= CURL_CSELECT_IN;
-    if (events & UV_WRITABLE) action |= CURL_CSELECT_OUT;
+    // libuv reports a socket error (e.g. a reset) without saying what it was, and stops the
+    // poll. Let libcurl do the I/O it was waiting for, so it meets the real error and its
+    // errno; CURL_CSELECT_ERR alone would end as "select/poll returned error", errno 0.
+    events = watch->events ? watch->events : UV_READABLE;
   }
+  int action = 0;
+  if (events & UV_READABLE) action |= CURL_CSELECT_IN;
+  if (events & UV_WRITABLE) action |= CURL_CSELECT_OUT;
   watch->owner->Drive(watch->fd, action);
+  auto* handle = reinterpret_cast<uv_handle_t*>(poll);
+  if (status < 0 && !uv_is_closing(handle) && !uv_is_active(handle)) {
+    uv_poll_start(poll, watch->events, &SessionMulti::OnPoll);
+  }
 }
 
 void SessionMulti::Drive(curl_socket_t fd, int action) {

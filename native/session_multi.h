@@ -20,6 +20,9 @@ class SessionMulti {
   SessionMulti(const SessionMulti&) = delete;
   SessionMulti& operator=(const SessionMulti&) = delete;
 
+  // Whether the loaded libcurl can pause one HTTP/2 stream while others share its connection.
+  static bool MultiplexingIsSafe();
+
   uint32_t id() const { return id_; }
   CURLM* multi() const { return multi_; }
   void SetLimits(long max_per_host, long max_total);

@@ -33,6 +33,11 @@ bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:",
 
 Transfer::Transfer(TransferHost* host, std::unique_ptr<TransferSpec> spec)
     : host_(host), spec_(std::move(spec)) {
+  // Through an HTTP(S) proxy, an https target (or a forced tunnel) starts with CONNECT, whose
+  // responses reach the header callback first.
+  bool http_proxy = strncasecmp(spec_->proxy.c_str(), "http://", 7) == 0 ||
+                    strncasecmp(spec_->proxy.c_str(), "https://", 8) == 0;
+  tunnel_pending_ = http_proxy && (IsHttps(spec_->url) || (spec_->flags & kFlagTunnelProxy));
   if (spec_->body_mode == BodyMode::kBuffer) {
     upload_received_ = spec_->body.size();
     upload_chunks_.push_back(std::move(spec_->body));
@@ -107,9 +112,6 @@ bool Transfer::Configure(std::string* error) {
   curl_easy_setopt(h, CURLOPT_PROXY, s.proxy.c_str());
   curl_easy_setopt(h, CURLOPT_NOPROXY, "");
   if (!s.proxy.empty()) {
-    // CONNECT responses never become "the response"; a failed CONNECT's challenge is read
-    // back with curl_easy_header(CURLH_CONNECT) when the hop completes.
-    curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     if (s.flags & kFlagTunnelProxy) curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
     if (s.proxy_auth != 0) {
       curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.proxy_username.c_str());
@@ -228,6 +230,21 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
     case ResponseHeadParser::Line::kBlockComplete: {
       const ResponseHead& head = parser_.block();
       if (head.status >= 100 && head.status < 200) break;  // 100-continue, 103 hints
+      if (tunnel_pending_) {
+        // A CONNECT response is never "the response". Keep a refusal's challenges for
+        // 'login' (curl_easy_header(CURLH_CONNECT) cannot see them in 7.88.1).
+        if (head.status >= 200 && head.status < 300) {
+          tunnel_pending_ = false;
+        } else {
+          connect_challenges_.clear();
+          for (const auto& field : head.fields) {
+            if (strcasecmp(field.first.c_str(), "proxy-authenticate") != 0) continue;
+            if (!connect_challenges_.empty()) connect_challenges_.push_back('\n');
+            connect_challenges_.append(field.second);
+          }
+        }
+        break;
+      }
       if (head.conflicting_location) {
         multiple_locations_ = true;
         return 0;
@@ -246,11 +263,9 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
 
 size_t Transfer::OnWrite(const char* data, size_t length) {
   CommitHead();
-  if (unacknowledged_ > 0 && unacknowledged_ + length > kResponseHighWater) {
-    // libcurl keeps this chunk and offers it again after the transfer is unpaused.
-    pause_bits_ |= CURLPAUSE_RECV;
-    return CURL_WRITEFUNC_PAUSE;
-  }
+  // Every chunk is taken; the pause itself is applied at the end of the loop turn, outside
+  // libcurl's callbacks. Refusing a chunk (CURL_WRITEFUNC_PAUSE) corrupts multiplexed HTTP/2
+  // streams in libcurl 7.88.1, and taking it costs at most one more loop turn of data.
   pending_body_.insert(pending_body_.end(), data, data + length);
   unacknowledged_ += length;
   body_bytes_ += length;
@@ -259,6 +274,10 @@ size_t Transfer::OnWrite(const char* data, size_t length) {
     host_->MarkDirty(this);
   }
   return length;
+}
+
+void Transfer::ApplyFlowControl() {
+  if (!(pause_bits_ & CURLPAUSE_RECV) && unacknowledged_ > kResponseHighWater) SetPause(CURLPAUSE_RECV, 0);
 }
 
 void Transfer::Acknowledge(uint64_t bytes) {
@@ -379,6 +398,7 @@ void Transfer::Complete(CURLcode result) {
   Flush();
   Event event(EventType::kDone, id());
   CaptureOutcome(easy_, result, error_buffer_, &event);
+  event.text2 = connect_challenges_;
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
   if (head_committed_) flags |= kDoneHeadCommitted;
   if (headers_too_big_) flags |= kDoneHeadersTooBig;

@@ -55,6 +55,8 @@ class Transfer {
 
   // End of a loop turn: hand buffered body bytes and upload accounting to the host.
   void Flush();
+  // End of a loop turn, outside libcurl's callbacks: pause a response JS is not consuming.
+  void ApplyFlowControl();
   // libcurl finished the hop: flush, then describe the outcome.
   void Complete(CURLcode result);
 
@@ -85,6 +87,8 @@ class Transfer {
   // Response side.
   ResponseHeadParser parser_;
   bool block_ready_ = false;     // a complete final-status block waits to be committed
+  bool tunnel_pending_ = false;  // CONNECT responses come first
+  std::string connect_challenges_;
   bool head_committed_ = false;
   bool head_chunked_ = false;
   bool headers_too_big_ = false;

@@ -133,10 +133,7 @@ function loadEngine(): number {
   }
 }
 const CURL_MAJOR = loadEngine();
-/** For native bugs that only show on curl 7.88.1. */
-const failingOnCurl7 = CURL_MAJOR === 7 ? test.failing : test;
-/** For native bugs that only show on curl 8.x. */
-const failingOnCurl8 = CURL_MAJOR >= 8 ? test.failing : test;
+void CURL_MAJOR;
 
 test.after.always(() => {
   certs?.cleanup();
@@ -267,12 +264,12 @@ for (const [scenario, status] of [['proxy-forbidden', 403], ['proxy-auth-require
   });
 }
 
-// Native bug: CaptureOutcome reads the refused CONNECT's Proxy-Authenticate with
+// Regression (fixed): CaptureOutcome reads the refused CONNECT's Proxy-Authenticate with
 // curl_easy_header(CURLH_CONNECT), but on curl 7.88.1 it comes back empty — probably because
 // CURLOPT_SUPPRESS_CONNECT_HEADERS also keeps CONNECT headers out of the store curl_easy_header
 // reads. Without the challenge the TS layer cannot emit 'login' for a proxy tunnel. curl
 // 8.14.1 returns the challenge, so the test passes there.
-failingOnCurl7('proxy: a CONNECT refused with 407 reports its Proxy-Authenticate challenge', async (t) => {
+test('proxy: a CONNECT refused with 407 reports its Proxy-Authenticate challenge', async (t) => {
   t.timeout(10_000);
   const server = await rawServer(t, 'proxy-auth-required');
   const { outcome } = await runHop('https://example.com/', { proxy: `http://127.0.0.1:${server.port}` });
@@ -280,7 +277,7 @@ failingOnCurl7('proxy: a CONNECT refused with 407 reports its Proxy-Authenticate
   t.deepEqual(outcome.connectChallenges, ['Basic realm="raw-proxy"']);
 });
 
-// Native bug: SessionMulti::OnPoll turns a uv_poll error status into CURL_CSELECT_ERR. libuv
+// Regression (fixed): SessionMulti::OnPoll turns a uv_poll error status into CURL_CSELECT_ERR. libuv
 // reports POLLERR that way (UV_EBADF), which on a TCP socket means "a reset arrived"; curl
 // 7.88.1 then fails the transfer with CURLE_SEND_ERROR "select/poll returned error" and
 // errno 0, instead of reading the socket and reporting CURLE_RECV_ERROR with ECONNRESET
@@ -288,7 +285,7 @@ failingOnCurl7('proxy: a CONNECT refused with 407 reports its Proxy-Authenticate
 // treats that text as a reset), but the errno is lost. Passing the watched events
 // (CURL_CSELECT_IN/OUT) on a poll error would let curl see the real socket error. curl 8.14.1
 // copes with CURL_CSELECT_ERR and reports 56/ECONNRESET, so the test passes there.
-failingOnCurl7('raw server: a reset is reported as a receive error with ECONNRESET', async (t) => {
+test('raw server: a reset is reported as a receive error with ECONNRESET', async (t) => {
   t.timeout(10_000);
   const server = await rawServer(t, 'reset-before-response');
   const { outcome } = await runHop(server.url);
@@ -367,9 +364,8 @@ test('tls: the server resets during the handshake → ERR_CONNECTION_RESET', asy
   t.is(netErrorName(outcome, {}), 'ERR_CONNECTION_RESET');
 });
 
-// On 8.14.1 this needs the Connected flag (the timeout text no longer names TLS), which the
-// native side does not set: see the failing Connected tests below.
-failingOnCurl8('tls: a handshake that never completes hits the connect timeout → ERR_TIMED_OUT', async (t) => {
+// On 8.14.1 this relies on the Connected flag: the timeout text no longer names TLS.
+test('tls: a handshake that never completes hits the connect timeout → ERR_TIMED_OUT', async (t) => {
   t.timeout(15_000);
   const server = await rawServer(t, 'never-answer');
   const started = Date.now();
@@ -384,13 +380,13 @@ failingOnCurl8('tls: a handshake that never completes hits the connect timeout �
   t.is(netErrorName(outcome, {}), 'ERR_TIMED_OUT');
 });
 
-// Native bug: the Connected flag comes from CURLINFO_CONNECT_TIME_T. curl 7.88.1 only sets it
+// Regression (fixed): the Connected flag comes from CURLINFO_CONNECT_TIME_T. curl 7.88.1 only sets it
 // once the whole connection, TLS included, is up (the curl CLI shows time_connect 0 with
 // local_port set after a failed handshake), and neither 7.88.1 nor 8.14.1 sets it when the
 // connect timeout fires during the TLS handshake. So those hops look "never connected".
 // CURLINFO_LOCAL_PORT != 0 says "TCP connected" on both versions. The mapping works around
 // it on 7.88.1 with the "SSL connection timeout" text; 8.x has no such text.
-failingOnCurl7('tls: the Connected flag is set when TCP connected but the handshake failed', async (t) => {
+test('tls: the Connected flag is set when TCP connected but the handshake failed', async (t) => {
   t.timeout(15_000);
   const server = await rawServer(t, 'close-on-data');
   const { outcome } = await runHop(`https://127.0.0.1:${server.port}/`, { caFile: testCerts().caFile });
@@ -398,7 +394,7 @@ failingOnCurl7('tls: the Connected flag is set when TCP connected but the handsh
   t.true((outcome.flags & DoneFlag.Connected) !== 0, describe(outcome));
 });
 
-test.failing('tls: the Connected flag is set when TCP connected but the handshake timed out', async (t) => {
+test('tls: the Connected flag is set when TCP connected but the handshake timed out', async (t) => {
   t.timeout(15_000);
   const server = await rawServer(t, 'never-answer');
   const { outcome } = await runHop(`https://127.0.0.1:${server.port}/`, {
@@ -503,14 +499,14 @@ test('abort: a process whose only hop (to never-answer) was aborted exits by its
   t.is(result.stdout.trim(), 'aborted');
 });
 
-// Native bug: a hop that libcurl fails before it ever opens a socket (a scheme outside
+// Regression (fixed): a hop that libcurl fails before it ever opens a socket (a scheme outside
 // PROTOCOLS_STR, a URL its parser rejects) never reports done. The failure happens in
 // SessionMulti::OnTimerFired; Transfer::Complete queues the done event in Engine::outbox_,
 // but the outbox is only flushed by the uv_check handle, and with no socket, timer or command
 // left the curl thread's loop blocks in its poll phase before reaching the check phase. The
 // event sits there until some unrelated command wakes the loop. (Transfers that had a socket
 // escape by luck: closing it schedules a close callback, which makes that poll non-blocking.)
-test.failing('native: a hop libcurl rejects before connecting still reports done', async (t) => {
+test('native: a hop libcurl rejects before connecting still reports done', async (t) => {
   t.timeout(20_000);
   const result = await runChild(`
     const { registerHop, unregisterHop, native } = require(${NATIVE_JS});
@@ -528,13 +524,13 @@ test.failing('native: a hop libcurl rejects before connecting still reports done
   t.is(netErrorName(reported, {}), 'ERR_UNKNOWN_URL_SCHEME');
 });
 
-// Native bug: EventSink::Deliver crashes (SIGSEGV) when a batch arrives while Node tears the
+// Regression (fixed): EventSink::Deliver crashes (SIGSEGV) when a batch arrives while Node tears the
 // environment down: node::Environment::CleanupHandles runs the threadsafe function's pending
 // call, JS can no longer run, napi_create_arraybuffer fails and leaves `raw` null, and the
 // memcpy into it faults. Any hop that is still delivering events when the process exits
 // naturally triggers it — here a hop that was unregistered (documented as "later events for
 // it are dropped") while its body was still arriving.
-test.failing('native: a process exits cleanly while an unregistered hop still receives data', async (t) => {
+test('native: a process exits cleanly while an unregistered hop still receives data', async (t) => {
   t.timeout(20_000);
   const server = await rawServer(t, 'slow-body', { slowBodyIntervalMs: 5, slowBodyLength: 100_000 });
   const result = await runChild(`
