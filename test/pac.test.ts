@@ -231,8 +231,10 @@ test('a PAC that loops forever does not freeze the JS thread, and falls back wit
       clearInterval(interval);
       t.is(out, 'DIRECT');
       t.true(r.pacError instanceof PacTimeoutError, String(r.pacError));
-      t.true(elapsed >= limit - 50 && elapsed < limit + 400, `answered after ${elapsed} ms`);
-      t.true(ticks >= (limit / 20) * 0.5, `setInterval ticked ${ticks} times while the PAC looped`);
+      // Generous upper bound: CI machines are busy. A frozen JS thread would never get here.
+      t.true(elapsed >= limit - 50 && elapsed < limit + 1500, `answered after ${elapsed} ms`);
+      // A frozen JS thread ticks at most once (when it thaws); a free one ~35 times.
+      t.true(ticks >= 3, `setInterval ticked ${ticks} times while the PAC looped`);
       // The evaluator still works afterwards, and the failure was not cached.
       t.is(await fmt(r, 'http://other/'), 'PROXY fine:1');
       const again = Date.now();
@@ -252,8 +254,8 @@ test('a PAC whose top level loops forever is abandoned at setConfig time', async
   await r.setConfig({ pacScript: pac.base + route });
   const elapsed = Date.now() - started;
   clearInterval(interval);
-  t.true(elapsed < 1500, `setConfig took ${elapsed} ms`);
-  t.true(ticks >= 10, `ticks: ${ticks}`);
+  t.true(elapsed < 4000, `setConfig took ${elapsed} ms`);
+  t.true(ticks >= 3, `ticks: ${ticks}`);
   t.is(await fmt(r, 'http://e.test/'), 'DIRECT');
   t.regex(r.pacError?.message ?? '', /cannot be used/);
   r.close();
@@ -504,7 +506,7 @@ function runChild(code: string): Promise<{ code: number | null; ms: number; out:
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('exit', (exitCode) => {
+    child.on('close', (exitCode) => { // 'close', not 'exit': stdout may still hold data at 'exit'
       clearTimeout(killer);
       resolve({ code: exitCode, ms: Date.now() - started, out });
     });

@@ -328,7 +328,7 @@ skipUnless('squid', 'tinyproxy', 'dante')('servers left running are killed when 
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('exit', (exitCode) => {
+    child.on('close', (exitCode) => { // 'close', not 'exit': stdout may still hold data at 'exit'
       clearTimeout(timer);
       if (exitCode === 0) resolve(text);
       else reject(new Error(`child exited with ${exitCode}`));

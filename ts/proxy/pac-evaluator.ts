@@ -144,7 +144,8 @@ export class PacEvaluator {
     if (!call || call.id !== msg.id) return;
     this.current = null;
     this.clearKillTimer();
-    if (msg.error !== null || msg.result === null) this.settle(call, new Error(msg.error ?? 'PAC script failed'));
+    if (msg.timedOut) this.settle(call, new PacTimeoutError(this.options.timeoutMs));
+    else if (msg.error !== null || msg.result === null) this.settle(call, new Error(msg.error ?? 'PAC script failed'));
     else this.settle(call, msg.result);
     this.pump();
   }

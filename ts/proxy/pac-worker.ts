@@ -14,7 +14,7 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { type: 'loaded'; sab: SharedArrayBuffer | null; error: string | null }
-  | { type: 'found'; id: number; result: string | null; error: string | null };
+  | { type: 'found'; id: number; result: string | null; error: string | null; timedOut: boolean };
 
 let context: vm.Context | null = null;
 let loadError: string | null = 'No PAC script loaded';
@@ -29,7 +29,7 @@ function guarded(expression: string): string {
   })()`;
 }
 
-function run(source: string, filename: string, timeoutMs: number): { value: string | null; error: string | null } {
+function run(source: string, filename: string, timeoutMs: number): { value: string | null; error: string | null; timedOut?: boolean } {
   try {
     const out: unknown = new vm.Script(source, { filename }).runInContext(context!, {
       timeout: Math.max(1, Math.floor(timeoutMs)),
@@ -40,9 +40,20 @@ function run(source: string, filename: string, timeoutMs: number): { value: stri
     if (out[0] === 'n') return { value: null, error: `FindProxyForURL returned ${out.slice(1)}, not a string` };
     return { value: null, error: out.slice(1) };
   } catch (err) {
-    // Syntax errors and vm timeouts land here. A syntax error object comes from this realm's
-    // vm module, not from the sandbox; a timeout is thrown by Node. Reading .message is safe.
-    return { value: null, error: err instanceof Error ? err.message : 'PAC script failed' };
+    // Only errors raised by Node land here (the vm timeout; everything the script throws is
+    // caught inside the sandbox by guarded()). Node may create the timeout error in the
+    // sandbox's realm, so it is read through own data properties only: no getter, no Proxy trap
+    // of the sandbox ever runs outside the time limit.
+    const own = (name: string): unknown => {
+      if (typeof err !== 'object' || err === null || types.isProxy(err)) return undefined;
+      return Object.getOwnPropertyDescriptor(err, name)?.value;
+    };
+    const message = own('message');
+    return {
+      value: null,
+      error: typeof message === 'string' ? message : 'PAC script failed',
+      timedOut: own('code') === 'ERR_SCRIPT_EXECUTION_TIMEOUT',
+    };
   }
 }
 
@@ -74,10 +85,10 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     return;
   }
   if (!context) {
-    parentPort!.postMessage({ type: 'found', id: msg.id, result: null, error: loadError } satisfies WorkerReply);
+    parentPort!.postMessage({ type: 'found', id: msg.id, result: null, error: loadError, timedOut: false } satisfies WorkerReply);
     return;
   }
   const expression = `FindProxyForURL(${JSON.stringify(msg.url)}, ${JSON.stringify(msg.host)})`;
   const r = run(guarded(expression), 'pac-call.js', msg.timeoutMs);
-  parentPort!.postMessage({ type: 'found', id: msg.id, result: r.value, error: r.error } satisfies WorkerReply);
+  parentPort!.postMessage({ type: 'found', id: msg.id, result: r.value, error: r.error, timedOut: r.timedOut === true } satisfies WorkerReply);
 });
