@@ -84,6 +84,9 @@ test('loopback and link-local destinations bypass the proxy implicitly', async (
     'http://169.254.1.1/',
     'http://[fe80::1]/',
     'https://localhost/',
+    'http://localhost6/',
+    'http://localhost6.localdomain6/',
+    'http://[::ffff:127.0.0.1]/',
   ]) {
     t.is(await decide('', url), 'direct', url);
   }
@@ -98,15 +101,18 @@ test('<-loopback> removes the implicit rules', async (t) => {
   }
 });
 
-test('rule order matters when <-loopback> is mixed with other rules', async (t) => {
-  // The first rule that decides wins.
-  t.is(await decide('<-loopback>, localhost', 'http://localhost/'), 'proxy');
-  t.is(await decide('localhost, <-loopback>', 'http://localhost/'), 'direct');
+test('later rules override earlier ones when <-loopback> is mixed with other rules', async (t) => {
+  // Chromium evaluates the list from the end (WinInet's order).
+  t.is(await decide('<-loopback>, localhost', 'http://localhost/'), 'direct');
+  t.is(await decide('localhost, <-loopback>', 'http://localhost/'), 'proxy');
   t.is(await decide('localhost, <-loopback>', 'http://127.0.0.1/'), 'proxy');
-  t.is(await decide('127.0.0.1, <-loopback>', 'http://127.0.0.1/'), 'direct');
+  t.is(await decide('127.0.0.1, <-loopback>', 'http://127.0.0.1/'), 'proxy');
+  t.is(await decide('<-loopback>, 127.0.0.1', 'http://127.0.0.1/'), 'direct');
+  t.is(await decide('<-loopback>, 127.0.0.1', 'http://127.0.0.2/'), 'proxy');
 });
 
 test('<local> does not cover localhost by itself; the implicit rules do', async (t) => {
-  t.is(await decide('<-loopback>,<local>', 'http://localhost/'), 'proxy');
-  t.is(await decide('<local>,<-loopback>', 'http://localhost/'), 'direct', '<local> matches dotless "localhost" first');
+  t.is(await decide('<local>,<-loopback>', 'http://localhost/'), 'proxy');
+  t.is(await decide('<-loopback>,<local>', 'http://localhost/'), 'direct', '<local> matches the dotless "localhost" last');
+  t.is(await decide('<-loopback>,<local>', 'http://127.0.0.1/'), 'proxy', '<local> never matches IP literals');
 });

@@ -55,8 +55,12 @@ test('WebSocket URLs use socks=, else the https list, else the http list', async
   t.is(await rules('http=h', 'wss://e.test/'), 'PROXY h:80');
 });
 
-test('an entry without "=" makes a single list and ends parsing, as in Chromium', async (t) => {
-  t.is(await rules('http=a;b:1;https=c', 'https://e.test/'), 'PROXY b:1');
+test('an entry without "=" makes a single list and ends parsing, unless a scheme= entry came first', async (t) => {
+  t.is(await rules('b:1;https=c', 'https://e.test/'), 'PROXY b:1');
+  t.is(await rules('b:1;https=c', 'http://e.test/'), 'PROXY b:1');
+  t.is(await rules('http=a;b:1;https=c', 'https://e.test/'), 'PROXY c:80', 'b:1 is ignored after http=');
+  t.is(await rules('http=a;b:1;https=c', 'http://e.test/'), 'PROXY a:80');
+  t.is(await rules('gopher=g;b:1', 'http://e.test/'), 'DIRECT', 'an unknown scheme= entry counts too');
 });
 
 test('invalid entries are skipped; nothing valid means DIRECT', async (t) => {

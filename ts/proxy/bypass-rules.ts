@@ -5,9 +5,11 @@
 //   [scheme://]IP/prefix          CIDR; matches only URLs whose host is an IP literal (no DNS)
 //   [scheme://]IP_LITERAL[:port]  compared after canonicalisation ([0:0::1] equals [::1])
 //   [scheme://]PATTERN[:port]     '*' / '?' wildcards on the host; a leading '.' means '*.'
-// Rules are evaluated in order and the first rule that decides wins; when none decides, the
-// implicit rules apply: localhost, *.localhost, 127.0.0.0/8, ::1, 169.254.0.0/16 and fe80::/10
-// always go direct. Invalid entries are skipped.
+// Later rules override earlier ones (Chromium evaluates the list from the end, as WinInet does),
+// so in "localhost, <-loopback>" localhost is proxied and in "<-loopback>, localhost" it is not.
+// When no rule decides, the implicit rules apply: localhost, localhost6, localhost6.localdomain6,
+// *.localhost, 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104, 169.254.0.0/16 and fe80::/10 always go
+// direct. Invalid entries are skipped.
 import { IpAddress, ipEquals, ipInPrefix, isLinkLocalIp, isLoopbackIp, parseCidr, parseIp } from './ip-address';
 import { TargetUrl } from './target-url';
 
@@ -47,6 +49,7 @@ export function matchesImplicitBypass(target: TargetUrl): boolean {
   let host = target.hostNoBrackets;
   if (host.endsWith('.')) host = host.slice(0, -1);
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost6' || host === 'localhost6.localdomain6') return true;
   return target.ip !== null && (isLoopbackIp(target.ip) || isLinkLocalIp(target.ip));
 }
 
@@ -171,10 +174,10 @@ export class BypassRules {
     }
   }
 
-  /** True when `target` must go DIRECT: explicit rules first (in order), then the implicit ones. */
+  /** True when `target` must go DIRECT: explicit rules (last one that decides wins), then the implicit ones. */
   matches(target: TargetUrl): boolean {
-    for (const rule of this.rules) {
-      const verdict = rule.evaluate(target);
+    for (let i = this.rules.length - 1; i >= 0; i--) {
+      const verdict = this.rules[i]!.evaluate(target);
       if (verdict !== 'none') return verdict === 'bypass';
     }
     return matchesImplicitBypass(target);

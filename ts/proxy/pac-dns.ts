@@ -55,24 +55,38 @@ function routeAddress(type: 'udp4' | 'udp6', target: string): Promise<string | n
 }
 
 /**
- * Chromium-like myIpAddress: the address of the default route (found by connecting a UDP socket
- * to a public address; nothing is sent), then the addresses of the interfaces, skipping loopback
- * and link-local ones. IPv4 first.
+ * Candidate local addresses in Chromium's order (net/docs/proxy.md, "myIpAddress"): stop at the
+ * first step that finds any address that is not loopback or link-local.
+ *   1. the source address of routes to the public Internet (8.8.8.8, 2001:4860:4860::8888);
+ *   2. the addresses the machine's own host name resolves to (IPv4 first);
+ *   3. the source address of routes to private space (10/8, 172.16/12, 192.168/16, fc00::/7).
+ * Routes are probed by connecting a UDP socket, which sends nothing.
  */
 export async function localAddresses(): Promise<string[]> {
-  const found: string[] = [];
-  const add = (a: string | null) => {
-    if (a && usable(a) && !found.includes(a)) found.push(a);
-  };
-  add(await routeAddress('udp4', '8.8.8.8'));
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) add(info.address);
+  const steps: Array<() => Promise<Array<string | null>>> = [
+    () => Promise.all([routeAddress('udp4', '8.8.8.8'), routeAddress('udp6', '2001:4860:4860::8888')]),
+    async () => {
+      try {
+        const all = await dns.promises.lookup(os.hostname(), { all: true });
+        return all.sort((a, b) => a.family - b.family).map((r) => r.address);
+      } catch {
+        return [];
+      }
+    },
+    () =>
+      Promise.all([
+        routeAddress('udp4', '10.0.0.0'),
+        routeAddress('udp4', '172.16.0.0'),
+        routeAddress('udp4', '192.168.0.0'),
+        routeAddress('udp6', 'fc00::'),
+      ]),
+  ];
+  for (const step of steps) {
+    const found: string[] = [];
+    for (const a of await step()) if (a && usable(a) && !found.includes(a)) found.push(a);
+    if (found.length) return found;
   }
-  add(await routeAddress('udp6', '2001:4860:4860::8888'));
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const info of list ?? []) if (info.family === 'IPv6' && !info.internal) add(info.address.split('%')[0]!);
-  }
-  return found;
+  return [];
 }
 
 // Atomics.waitAsync exists in Node >= 16 but is only typed from lib es2024 on.

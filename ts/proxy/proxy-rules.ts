@@ -2,9 +2,10 @@
 //   rules      = entry *( ";" entry )
 //   entry      = [ url-scheme "=" ] proxy-uri *( "," proxy-uri )
 //   url-scheme = "http" | "https" | "ftp" | "socks"
-// An entry without "=" makes one list for every URL and ends parsing (later entries are ignored),
-// as in Chromium. "socks=" is the list for "all other schemes", and there a proxy written without
-// a scheme is SOCKS4. Unknown url-schemes and invalid proxy URIs are skipped.
+// As in Chromium: an entry without "=" that comes before any "scheme=" entry makes one list for
+// every URL and ends parsing; after a "scheme=" entry (even one for an unknown scheme) such an
+// entry is ignored. "socks=" is the list for "all other schemes", and there a proxy written
+// without a scheme is SOCKS4. Unknown url-schemes and invalid proxy URIs are skipped.
 import { parseProxyUri } from './proxy-server';
 import { TargetUrl } from './target-url';
 import { ProxyChoice, ProxyServer } from './types';
@@ -31,14 +32,17 @@ function parseList(text: string, defaultScheme: ProxyServer['scheme']): ProxyCho
 
 export function parseProxyRules(text: string): ProxyRules {
   const rules: ProxyRules = { single: null, http: [], https: [], ftp: [], fallback: [] };
+  let perScheme = false;
   for (const rawEntry of text.split(';')) {
     const entry = rawEntry.trim();
     if (entry === '') continue;
     const eq = entry.indexOf('=');
     if (eq === -1) {
+      if (perScheme) continue;
       rules.single = parseList(entry, 'http');
       return rules;
     }
+    perScheme = true;
     const urlScheme = entry.slice(0, eq).trim().toLowerCase();
     const value = entry.slice(eq + 1);
     switch (urlScheme) {
