@@ -72,6 +72,8 @@ function ratioText(rs) {
   return `${m.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}]`;
 }
 
+const gibOf = (r) => (r.mib_s * r.wall_s) / 1024;
+
 function aggregate(list, unit) {
   const ok = list.filter((r) => r.ok);
   const metric = metricOf(unit);
@@ -88,10 +90,15 @@ function aggregate(list, unit) {
     main: median(ok.map((r) => r.main_us_per_req)),
     curl: median(ok.map((r) => r.curl_us_per_req)),
     other: median(ok.map((r) => r.other_us_per_req)),
-    cpuPerGib: median(ok.map((r) => (r.mib_s && r.wall_s ? r.cpu_s / ((r.mib_s * r.wall_s) / 1024) : null))),
+    cpuPerGib: median(ok.map((r) => (r.mib_s && r.wall_s ? r.cpu_s / gibOf(r) : null))),
+    mainPerGib: median(ok.map((r) => (r.mib_s && r.wall_s ? (r.threads?.main_s ?? r.cpu_s) / gibOf(r) : null))),
+    curlPerGib: median(ok.map((r) => (r.mib_s && r.wall_s ? (r.threads?.curl_s ?? 0) / gibOf(r) : null))),
+    otherPerGib: median(ok.map((r) => (r.mib_s && r.wall_s ? (r.threads?.other_s ?? 0) / gibOf(r) : null))),
+    hasThreads: ok.some((r) => r.threads?.main_s != null && r.client !== 'c-multiloop'),
     rss: median(ok.map((r) => r.max_rss_mb)),
     eld: median(ok.map((r) => r.eld_p99_ms)),
     server: max(list.flatMap((r) => Object.values(r.server_cpu_pct ?? {}))),
+    conns: median(list.map((r) => r.conns)),
     foreign: max(list.map((r) => r.machine?.foreign_pct)),
     flags: [...new Set(list.flatMap((r) => r.flags ?? []).map((f) => f.replace(/\s*\(.*\)$/, '')))],
     procStart: list.some((r) => r.includes_process_start),
@@ -108,8 +115,8 @@ function cellTable(cell, byLabel) {
   const cRef = C_LOOP.find((l) => byLabel.has(l));
   const rows = [];
   const head = unit === 'mib'
-    ? ['client', 'MiB/s median [min–max]', 'p50 ms', 'p99 ms', 'CPU s/GiB', 'CPU µs/req main / curl / other', 'peak RSS MB', 'ELD p99 ms', 'server CPU %', `vs ${h2 ? 'best undici.request' : 'undici.request'}`, 'vs C loop']
-    : ['client', 'req/s median [min–max]', 'p50 ms', 'p99 ms', 'CPU µs/req', 'main / curl / other µs', 'peak RSS MB', 'ELD p99 ms', 'server CPU %', `vs ${h2 ? 'best undici.request' : 'undici.request'}`, 'vs C loop'];
+    ? ['client', 'MiB/s median [min–max]', 'p50 ms', 'p99 ms', 'CPU s/GiB', 'main / curl / other s/GiB', 'peak RSS MB', 'ELD p99 ms', 'conns', 'server CPU %', `vs ${h2 ? 'best undici.request' : 'undici.request'}`, 'vs C loop']
+    : ['client', 'req/s median [min–max]', 'p50 ms', 'p99 ms', 'CPU µs/req', 'main / curl / other µs', 'peak RSS MB', 'ELD p99 ms', 'conns', 'server CPU %', `vs ${h2 ? 'best undici.request' : 'undici.request'}`, 'vs C loop'];
   rows.push(`| ${head.join(' | ')} |`);
   rows.push(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const [label, list] of byLabel) {
@@ -118,7 +125,7 @@ function cellTable(cell, byLabel) {
     if (!a.ok) {
       const f = a.failed[0];
       const why = String(f.first_error ?? 'failed').replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 220);
-      rows.push(`| ${name} | **FAILED** ${a.failed.length}/${a.rounds}: ${why} |  |  |  |  |  |  |  |  |  |`);
+      rows.push(`| ${name} | **FAILED** ${a.failed.length}/${a.rounds}: ${why} |${' |'.repeat(head.length - 2)}`);
       continue;
     }
     const spread = a.rounds > 1 ? ` [${num(a.lo, unit === 'mib' ? 0 : 0)}–${num(a.hi, 0)}]` : '';
@@ -126,11 +133,18 @@ function cellTable(cell, byLabel) {
     const isRef = (Array.isArray(undiciRef) ? undiciRef.includes(label) : label === undiciRef);
     const vsU = isRef ? (h2 ? '–' : '1.00') : ratioText(ratios(byLabel, label, undiciRef, metric));
     const vsC = cRef && label === cRef ? '1.00' : cRef ? ratioText(ratios(byLabel, label, cRef, metric)) : '–';
-    const split = a.curl != null || a.other != null ? `${num(a.main, 1)} / ${num(a.curl, 1)} / ${num(a.other, 1)}` : '–';
+    const split = !a.hasThreads ? '–' : unit === 'mib'
+      ? `${num(a.mainPerGib, 2)} / ${num(a.curlPerGib, 2)} / ${num(a.otherPerGib, 2)}`
+      : `${num(a.main, 1)} / ${num(a.curl, 1)} / ${num(a.other, 1)}`;
     const p50 = a.meanOnly ? `${num(a.p50, 3)} (mean)` : num(a.p50, 3);
-    rows.push(`| ${name}${a.procStart ? ' †' : ''} | ${num(a.value, 0)}${spread} | ${p50} | ${num(a.p99, 3)} | ${unit === 'mib' ? num(a.cpuPerGib, 2) : num(a.cpu, 1)} | ${split} | ${num(a.rss, 0)} | ${num(a.eld, 2)} | ${num(a.server, 0)}${flag} | ${vsU} | ${vsC} |`);
+    rows.push(`| ${name}${a.procStart ? ' †' : ''} | ${num(a.value, 0)}${spread} | ${p50} | ${num(a.p99, 3)} | ${unit === 'mib' ? num(a.cpuPerGib, 2) : num(a.cpu, 1)} | ${split} | ${num(a.rss, 0)} | ${num(a.eld, 2)} | ${num(a.conns, 0)} | ${num(a.server, 0)}${flag} | ${vsU} | ${vsC} |`);
   }
   return rows.join('\n');
+}
+
+function noisyNote(runs) {
+  const f = new Set(runs.flatMap((r) => (r.flags ?? []).map((x) => x.replace(/\s*\(.*\)$/, ''))));
+  return f.size ? ` ⚠ ${[...f].join(', ')}` : '';
 }
 
 function evaluateTargets(g) {
@@ -146,12 +160,13 @@ function evaluateTargets(g) {
       const rs = ratios(byLabel, t.of, t.vs, metric);
       if (!rs) { out.push({ t, status: 'not measured', value: 'reference failed' }); continue; }
       const m = median(rs);
-      out.push({ t, status: m >= t.min ? 'met' : 'missed', value: `${m.toFixed(2)}×${rs.length > 1 ? ` [${min(rs).toFixed(2)}–${max(rs).toFixed(2)}]` : ' (1 round)'}` });
+      const refs = (Array.isArray(t.vs) ? t.vs : [t.vs]).flatMap((l) => byLabel.get(l) ?? []);
+      out.push({ t, status: m >= t.min ? 'met' : 'missed', value: `${m.toFixed(2)}×${rs.length > 1 ? ` [${min(rs).toFixed(2)}–${max(rs).toFixed(2)}]` : ' (1 round)'}${noisyNote([...ours, ...refs])}` });
     } else {
       const v = median(ours.filter((r) => r.ok).map((r) => r[t.metric]));
       const met = t.max != null ? (t.strict ? v < t.max : v <= t.max) : v >= t.min;
       const unit = t.metric === 'mib_s' ? ` MiB/s (${(v / 1024).toFixed(2)} GiB/s)` : t.metric === 'eld_p99_ms' ? ' ms' : ' µs';
-      out.push({ t, status: v == null ? 'not measured' : met ? 'met' : 'missed', value: `${num(v, t.metric === 'mib_s' ? 0 : 2)}${unit}` });
+      out.push({ t, status: v == null ? 'not measured' : met ? 'met' : 'missed', value: `${num(v, t.metric === 'mib_s' ? 0 : 2)}${unit}${noisyNote(ours)}` });
     }
   }
   return out;
@@ -211,6 +226,7 @@ export function renderReport(data) {
   L.push('- Every client runs in its own fresh process per cell and round; rounds are interleaved (A B C …, A B C …). Values are medians over rounds with [min–max]; ratio columns are medians of per-round ratios with [min–max]. `¹` = one round only, no spread. A ratio whose spread overlaps 1.0 by more than the difference it would claim is shown as `≈1 (n.s.)`.');
   L.push('- Same in-flight concurrency for everyone, no pipelining: undici `Agent({connections: c, pipelining: 1})`, node:http `Agent({keepAlive: true, maxSockets: c})`, C loop `CURLMOPT_MAX_HOST_CONNECTIONS = c`, curl `--parallel-max c`, wrk `-c c`. HTTP/2: node:http2 one session with c streams; C loop and curl multiplex on one connection (PIPEWAIT); undici is shown with both settings (`c conns × 1 stream` is pipelining 1; undici 7 multiplexes h2 only with pipelining > 1, so `1 conn × c streams` uses pipelining c); h2load `-c1 -m c`.');
   L.push('- Latency is per request, from the API call to the end of the body (closed loop, so tails are understated). CPU is `process.cpuUsage()` over the measured phase; the thread split reads `/proc/self/task/*/schedstat`: main = the JS thread, curl = the thread named `curl-net`, other = libuv pool, V8 and the rest. Peak RSS is `process.resourceUsage().maxRSS` (whole process lifetime, one client per process). ELD = `perf_hooks.monitorEventLoopDelay` p99 over the measured phase.');
+  L.push('- conns = TCP connections nginx accepted during the client\'s whole process (warm-up included; read from nginx `stub_status`), the check that everyone used c connections (HTTP/1.1), one connection (HTTP/2) or one per request (TLS handshake cells). Through the proxy it counts the proxy\'s upstream connections.');
   L.push('- Server CPU % = the server process(es) CPU time over the measured phase; ⚠ server-bound marks > 70% of its core (the number is then a server limit, expected for wrk/h2load). ⚠ noisy marks > 25% of a core used by other processes on the machine during the run. † = includes process start-up (curl CLI), no warm-up.');
   L.push('- Correctness gates: every status 2xx, every body the expected size (uploads: the sink\'s byte count), 0 errors, in warm-up and measured phase. A run that fails a gate is FAILED, never slow.');
   L.push('');

@@ -1,17 +1,17 @@
 // The benchmark harness: starts the servers, runs every client of every cell in its own fresh
 // process, in interleaved rounds (A B C …, A B C …), and writes results/latest.json and RESULTS.md.
 //
-//   node run.mjs [--quick] [--rounds N] [--only h1,h2,dl,ul,tls,proxy,eld,h1-12b,h1-64k]
+//   node run.mjs [--quick] [--rounds N] [--scenarios h1,h2,dl,ul,tls,proxy,eld,h1-12b,h1-64k]
 //                [--modes pinned,unpinned] [--clients substr,substr] [--no-report]
 //
-// Options also arrive as npm config (`npm run bench --quick` from the repo root sets
-// npm_config_quick), so both spellings work.
+// From the repository root: npm run bench -- --quick --scenarios=h1,h2 (npm turns the flags into
+// npm_config_* variables, so options with a value need the --name=value form there).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServers, serverVersions } from './lib/servers.mjs';
+import { startServers, serverVersions, nginxAccepts } from './lib/servers.mjs';
 import { buildCells, clientLabel } from './lib/scenarios.mjs';
 import { processCpuSeconds, machineCpu, loadavg } from './lib/procstat.mjs';
 import { writeReport } from './report.mjs';
@@ -23,27 +23,38 @@ const C_DIR = path.join(benchDir, 'c');
 // ---------------------------------------------------------------- options
 function parseOptions(argv) {
   const env = process.env;
+  // Through `npm run bench -- …` from the repository root the flags reach us as npm config
+  // (npm_config_*); values only survive in the --name=value form there.
+  const fromNpm = (name) => (env[`npm_config_${name}`] && env[`npm_config_${name}`] !== 'true' ? env[`npm_config_${name}`] : null);
   const o = {
     quick: env.npm_config_quick === 'true',
-    rounds: env.npm_config_rounds ? Number(env.npm_config_rounds) : null,
-    only: env.npm_config_only ? env.npm_config_only.split(',') : null,
-    modes: env.npm_config_modes ? env.npm_config_modes.split(',') : ['pinned', 'unpinned'],
-    clients: env.npm_config_clients ? env.npm_config_clients.split(',') : null,
-    report: true,
+    rounds: fromNpm('rounds') ? Number(fromNpm('rounds')) : null,
+    only: fromNpm('scenarios')?.split(',') ?? null,
+    modes: fromNpm('modes')?.split(',') ?? ['pinned', 'unpinned'],
+    clients: fromNpm('clients')?.split(',') ?? null,
+    report: env.npm_config_report !== 'false',
   };
+  const valued = ['rounds', 'scenarios', 'modes', 'clients'];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => argv[++i];
+    let a = argv[i];
+    let val = null;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { val = a.slice(eq + 1); a = a.slice(0, eq); }
+    const v = () => val ?? argv[++i];
     if (a === '--quick') o.quick = true;
     else if (a === '--rounds') o.rounds = Number(v());
-    else if (a === '--only') o.only = v().split(',');
+    else if (a === '--scenarios') o.only = v().split(',');
     else if (a === '--modes') o.modes = v().split(',');
     else if (a === '--clients') o.clients = v().split(',');
     else if (a === '--no-report') o.report = false;
     else if (a === '--help' || a === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 9).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 10).join('\n'));
       process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
+    } else {
+      const hint = valued.some((k) => env[`npm_config_${k}`] === 'true')
+        ? ' (through npm from the repository root write options as --name=value, e.g. --scenarios=h1,h2)' : '';
+      throw new Error(`unknown option ${a}${hint}`);
+    }
   }
   o.rounds ??= o.quick ? 1 : 3;
   return o;
@@ -389,10 +400,10 @@ function fmt(res, cell) {
   const main = cell.unit === 'mib' ? `${res.mib_s?.toFixed(0)} MiB/s` : `${Math.round(res.rps)} req/s`;
   const srvPct = Object.entries(res.server_cpu_pct ?? {}).map(([k, v]) => `${k} ${v}%`).join(' ');
   const cpu = res.cpu_us_per_req != null ? ` cpu ${res.cpu_us_per_req.toFixed(1)}µs/req (main ${res.main_us_per_req?.toFixed(1)}, curl ${res.curl_us_per_req?.toFixed(1)})` : '';
-  return `${main}${res.p99_ms != null ? ` p99 ${res.p99_ms.toFixed(2)}ms` : ''}${cpu} rss ${res.max_rss_mb?.toFixed(0)}MB ${srvPct} foreign ${res.machine?.foreign_pct}%`;
+  return `${main}${res.conns != null ? ` conns ${res.conns}` : ''}${res.p99_ms != null ? ` p99 ${res.p99_ms.toFixed(2)}ms` : ''}${cpu} rss ${res.max_rss_mb?.toFixed(0)}MB ${srvPct} foreign ${res.machine?.foreign_pct}%`;
 }
 
-log(`curl-net benchmarks: ${opts.quick ? 'quick' : 'full'} run, ${opts.rounds} round(s), modes ${opts.modes.join(',')}${opts.only ? `, only ${opts.only.join(',')}` : ''}`);
+log(`curl-net benchmarks: ${opts.quick ? 'quick' : 'full'} run, ${opts.rounds} round(s), modes ${opts.modes.join(',')}${opts.only ? `, scenarios ${opts.only.join(',')}` : ''}`);
 srv = await startServers({ log });
 data.env = describeEnv(srv);
 const cells = buildCells(opts, srv);
@@ -411,6 +422,7 @@ for (let round = 1; round <= opts.rounds; round++) {
     const label = clientLabel(cl);
     let res;
     const t0 = Date.now();
+    const acc0 = cell.servers.includes('nginx') ? await nginxAccepts(srv) : null;
     if (cl.client.startsWith('curl-net') && !probe.ok) {
       res = { ok: false, skipped: true, first_error: `not run: ${probe.error}` };
     } else if (RUNNERS[cl.client]) {
@@ -418,7 +430,14 @@ for (let round = 1; round <= opts.rounds; round++) {
     } else {
       res = await runNode(cell, cl, srv, tmp);
     }
+    const acc1 = acc0 != null ? await nginxAccepts(srv) : null;
+    // connections nginx accepted during the whole client process (warm-up included), minus our probe
+    if (acc0 != null && acc1 != null && !res.skipped) res.conns = acc1 - acc0 - 1;
     const flags = [];
+    if (res.conns != null && !cell.fresh && !cell.proxy) {
+      const expected = cell.h2 && cl.variant !== 'conns' && cl.client !== 'wrk' ? 1 : cell.c;
+      if (res.conns > expected + 1) flags.push(`extra connections (${res.conns} opened, ${expected} expected)`);
+    }
     for (const [k, v] of Object.entries(res.server_cpu_pct ?? {})) if (v > 70) flags.push(`server-bound (${k} ${v}%)`);
     if (res.machine && res.machine.foreign_pct > 25) flags.push(`noisy (foreign CPU ${res.machine.foreign_pct}%)`);
     if (res.machine && res.machine.steal_pct > 5) flags.push(`steal ${res.machine.steal_pct}%`);

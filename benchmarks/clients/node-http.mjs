@@ -47,7 +47,9 @@ export async function create(spec) {
     info: { agent: { keepAlive: agentOpts.keepAlive, maxSockets: spec.c, proxy: !!spec.proxy } },
     get(url) {
       return new Promise((resolve, reject) => {
-        const req = mod.get(url, { agent }, (res) => {
+        // keepAlive: false alone is not enough: with a finite maxSockets node:http still sends
+        // keep-alive and hands the socket to a queued request, so ask the server to close.
+        const req = mod.get(url, { agent, ...(spec.fresh ? { headers: { connection: 'close' } } : {}) }, (res) => {
           let n = 0;
           res.on('data', (d) => { n += d.length; });
           res.on('end', () => resolve({ status: res.statusCode, bytes: n }));

@@ -27,13 +27,15 @@ export function clientLabel(c) {
     'node-http': 'node:http keep-alive',
     'node-http2': 'node:http2 (1 session)',
     'c-multiloop': 'C libcurl multi loop',
-    'curl-cli': 'curl CLI --parallel',
+    'curl-cli': 'curl CLI',
     wrk: 'wrk',
     h2load: 'h2load',
   };
   let label = names[c.client] ?? c.client;
   if (c.variant === 'conns') label += ' h2, c conns × 1 stream';
   if (c.variant === 'streams') label += ' h2, 1 conn × c streams';
+  if (c.variant === 'fresh') label = 'node:https, Connection: close';
+  if (c.variant === 'proxy') label = 'node:https via CONNECT tunnel agent';
   if (c.variant === 'buf16k') label += ' (16 KiB buffer)';
   if (c.variant === 'buf512k') label += ' (512 KiB buffer)';
   return label;
@@ -107,7 +109,7 @@ export function buildCells(cfg, srv) {
         id: `tls-${alg}-c16`, scenario: `tls-${alg}`, title: `New TLS connection per request (full handshake, ${alg === 'ecdsa' ? 'ECDSA P-256' : 'RSA-2048'}), c=16`,
         c: 16, unit: 'rps', op: 'get', url: `${url}/hello`, expectBytes: SIZES.small, fresh: true, servers: ['nginx'],
         n: q ? 1000 : 5000, warmup: q ? 50 : 200, durationS: q ? 3 : 10, timeoutS: q ? 30 : 60,
-        clients: [{ client: 'curl-net-request' }, { client: 'undici-request' }, { client: 'node-http' }, { client: 'c-multiloop' }, { client: 'curl-cli' }],
+        clients: [{ client: 'curl-net-request' }, { client: 'undici-request' }, { client: 'node-http', variant: 'fresh' }, { client: 'c-multiloop' }, { client: 'curl-cli' }],
       });
     }
   }
@@ -118,7 +120,7 @@ export function buildCells(cfg, srv) {
       id: 'proxy-c16', scenario: 'proxy', title: `HTTPS GET through a CONNECT proxy (${srv.proxyKind}), 12 B body, c=16`,
       c: 16, unit: 'rps', op: 'get', url: `${srv.urls.tlsEcdsa}/hello`, expectBytes: SIZES.small, proxy: srv.urls.proxy, servers: ['nginx', 'proxy'],
       n: q ? 3000 : 20000, warmup: q ? 200 : 1000, durationS: q ? 3 : 10, timeoutS: q ? 30 : 60,
-      clients: [{ client: 'curl-net-request' }, { client: 'undici-request' }, { client: 'node-http' }, { client: 'c-multiloop' }, { client: 'curl-cli' }],
+      clients: [{ client: 'curl-net-request' }, { client: 'undici-request' }, { client: 'node-http', variant: 'proxy' }, { client: 'c-multiloop' }, { client: 'curl-cli' }],
     });
   }
 

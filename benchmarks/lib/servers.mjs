@@ -3,6 +3,7 @@
 // upload sink and a CONNECT proxy (tinyproxy, or a small Node proxy if tinyproxy is missing).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,6 +131,7 @@ http {
 
   server {   # HTTP/1.1 cleartext
     listen 127.0.0.1:${p.h1} backlog=4096 reuseport;${locations}
+    location = /nginx-status { stub_status; }   # connection counts for the harness
   }
   server {   # HTTP/2 (and 1.1) over TLS, ALPN, ECDSA P-256
     listen 127.0.0.1:${p.h2} ssl http2 backlog=4096 reuseport;
@@ -284,4 +286,21 @@ export function serverVersions() {
   try { out.nginx = execFileSync('sh', ['-c', 'nginx -v 2>&1'], { encoding: 'utf8' }).trim(); } catch { out.nginx = null; }
   try { out.tinyproxy = execFileSync('tinyproxy', ['-v'], { encoding: 'utf8' }).trim(); } catch { out.tinyproxy = null; }
   return out;
+}
+
+/** nginx's "accepts" counter (connections accepted since start, all ports), or null. */
+export function nginxAccepts(state) {
+  return new Promise((resolve) => {
+    const req = http.get(`${state.urls.h1}/nginx-status`, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => {
+        const m = /server accepts handled requests\s+(\d+)\s+(\d+)\s+(\d+)/.exec(body);
+        resolve(m ? Number(m[1]) : null);
+      });
+    });
+    req.on('error', () => resolve(null));
+    req.setTimeout(2000, () => { req.destroy(); resolve(null); });
+  });
 }
