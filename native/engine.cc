@@ -167,9 +167,7 @@ void Engine::FlushEvents() {
     dirty.swap(dirty_);
     for (uint32_t id : dirty) {
       auto it = transfers_.find(id);
-      if (it == transfers_.end()) continue;
-      it->second->Flush();
-      it->second->ApplyFlowControl();
+      if (it != transfers_.end()) it->second->Flush();
     }
   }
   sink_.Post(outbox_);

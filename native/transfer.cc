@@ -263,9 +263,13 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
 
 size_t Transfer::OnWrite(const char* data, size_t length) {
   CommitHead();
-  // Every chunk is taken; the pause itself is applied at the end of the loop turn, outside
-  // libcurl's callbacks. Refusing a chunk (CURL_WRITEFUNC_PAUSE) corrupts multiplexed HTTP/2
-  // streams in libcurl 7.88.1, and taking it costs at most one more loop turn of data.
+  if (unacknowledged_ > 0 && unacknowledged_ + length > kResponseHighWater) {
+    // libcurl keeps this chunk and offers it again once the transfer is unpaused. Pausing
+    // right here, rather than later in the loop turn, is what bounds memory: one socket
+    // action can read far more than one chunk.
+    pause_bits_ |= CURLPAUSE_RECV;
+    return CURL_WRITEFUNC_PAUSE;
+  }
   pending_body_.insert(pending_body_.end(), data, data + length);
   unacknowledged_ += length;
   body_bytes_ += length;
@@ -274,10 +278,6 @@ size_t Transfer::OnWrite(const char* data, size_t length) {
     host_->MarkDirty(this);
   }
   return length;
-}
-
-void Transfer::ApplyFlowControl() {
-  if (!(pause_bits_ & CURLPAUSE_RECV) && unacknowledged_ > kResponseHighWater) SetPause(CURLPAUSE_RECV, 0);
 }
 
 void Transfer::Acknowledge(uint64_t bytes) {

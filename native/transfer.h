@@ -55,8 +55,6 @@ class Transfer {
 
   // End of a loop turn: hand buffered body bytes and upload accounting to the host.
   void Flush();
-  // End of a loop turn, outside libcurl's callbacks: pause a response JS is not consuming.
-  void ApplyFlowControl();
   // libcurl finished the hop: flush, then describe the outcome.
   void Complete(CURLcode result);
 

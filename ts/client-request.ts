@@ -39,7 +39,7 @@ import {
 } from './redirect';
 import { ClientRequestConstructorOptions, ParsedRequestOptions, parseRequestOptions } from './request-options';
 import { fromPartition, getDefaultSession, isSession, Session } from './session';
-import type { ProxyHop } from './session-proxy';
+import { canFallBackAfter, ProxyHop } from './session-proxy';
 
 export interface UploadProgressInfo {
   active: boolean;
@@ -105,7 +105,14 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   private _hopMethod = 'GET';
   private _hopHeaders!: Map<string, StoredHeader>;
   private _hopProxy: ProxyHop | null = null;
+  /** The proxy for the next hop is being looked up (PAC, system settings). */
+  private _planning = false;
+  private _waitingWrites: Array<{ chunk: Buffer; callback: (error?: Error | null) => void }> = [];
+  /** Proxies still to try for this hop, in order (Chromium's failover list). */
+  private _proxyFallbacks: ProxyHop[] = [];
   private _redirectCount = 0;
+  /** Hops repeated on another proxy. */
+  private _repeats = 0;
   private _site: FetchSite = 'none';
   private _login: LoginController | null = null;
 
@@ -194,6 +201,15 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
       return;
     }
     if (!this._started) this._start(null, true);
+    if (this._planning) {
+      // The proxy is still being chosen: hold the callback, so the Writable buffers the rest.
+      this._waitingWrites.push({ chunk, callback });
+      return;
+    }
+    this._sendChunk(chunk, callback);
+  }
+
+  private _sendChunk(chunk: Buffer, callback: (error?: Error | null) => void): void {
     if (this._aborted || this._hopId === 0) {
       callback();
       return;
@@ -284,18 +300,29 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   }
 
   private _beginHop(): void {
-    const url = this._hopUrl;
-    const proxy = this._session._proxyForHop(url);
-    if (proxy instanceof Promise) {
-      proxy.then(
-        (choice) => {
-          if (!this._aborted) this._launchHop(choice);
+    const plan = this._session._proxyPlan(this._hopUrl);
+    if (plan instanceof Promise) {
+      this._planning = true;
+      plan.then(
+        (proxies) => {
+          this._planning = false;
+          if (!this._aborted && !this._errored) this._launchPlan(proxies);
+          for (const waiting of this._waitingWrites.splice(0)) this._sendChunk(waiting.chunk, waiting.callback);
         },
         (error: Error) => this._die(error instanceof NetError ? error : netError('ERR_MANDATORY_PROXY_CONFIGURATION_FAILED', { cause: error })),
       );
       return;
     }
-    this._launchHop(proxy);
+    this._launchPlan(plan);
+  }
+
+  private _launchPlan(proxies: ProxyHop[]): void {
+    this._proxyFallbacks = proxies.slice(1);
+    this._launchHop(proxies[0]);
+  }
+
+  private get _errored(): boolean {
+    return this.errored !== null && this.errored !== undefined;
   }
 
   private _launchHop(proxy: ProxyHop): void {
@@ -353,7 +380,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
       caBundlePath(),
       useExtras ? extras : undefined,
     );
-    if (this._streamed && this._redirectCount + (this._login?.attempts ?? 0) > 0) {
+    if (this._streamed && this._redirectCount + (this._login?.attempts ?? 0) + this._repeats > 0) {
       // A repeated hop of a chunked body: send what was kept.
       for (const chunk of this._streamCopy ?? []) native().write(id, chunk);
       if (this._uploadEnded) native().endUpload(id);
@@ -441,7 +468,22 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   onDone(outcome: HopOutcome): void {
     this._hopId = 0;
     if (this._login !== null && this._login.onDone(outcome)) return;
+    if (this._fallBackToNextProxy(outcome)) return;
     this._complete(outcome);
+  }
+
+  /** A proxy that could not be used is reported bad and the next entry of the list is tried,
+   * as long as nothing came back from the origin and the body can be sent again. */
+  private _fallBackToNextProxy(outcome: HopOutcome): boolean {
+    const proxy = this._hopProxy;
+    if (proxy === null || this._response !== null || this._proxyFallbacks.length === 0) return false;
+    const error = netErrorFromOutcome(outcome);
+    if (error === null || !canFallBackAfter(error.code, proxy)) return false;
+    if (this._streamed && (!this._uploadEnded || this._streamCopy === null)) return false;
+    this._session._proxy.failed(proxy);
+    this._repeats += 1;
+    this._launchHop(this._proxyFallbacks.shift()!);
+    return true;
   }
 
   /** @internal ResponseFlowControl */
@@ -579,6 +621,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     this.destroy(error);
     this._stopHop();
     for (const held of this._heldWrites.splice(0)) held.callback();
+    for (const waiting of this._waitingWrites.splice(0)) waiting.callback();
     if (this._response !== null) this._response.destroy(error);
   }
 }

@@ -82,7 +82,13 @@ export function hopCredentials(
   const server = login?.server.credential ?? (omitServerAuth ? undefined : cache.latestFor(false, url.hostname, defaultPort(url)));
   if (server && !omitServerAuth) result.server = server;
   if (proxy.host !== undefined) {
-    const forProxy = login?.proxy.credential ?? cache.latestFor(true, proxy.host, proxy.port!);
+    const forProxy =
+      login?.proxy.credential ??
+      cache.latestFor(true, proxy.host, proxy.port!) ??
+      (proxy.username !== undefined
+        ? // Credentials that came with the setting (environment variables): any scheme.
+          { username: proxy.username, password: proxy.password ?? '', mask: ANY_SCHEME }
+        : undefined);
     if (forProxy) result.proxy = forProxy;
   }
   if (login !== null) {
@@ -91,6 +97,9 @@ export function hopCredentials(
   }
   return result;
 }
+
+/** CURLAUTH_ANY: libcurl asks first, then answers with the strongest scheme offered. */
+const ANY_SCHEME = ~(1 << 4);
 
 export class LoginController {
   readonly server: Party = newParty();

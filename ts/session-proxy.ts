@@ -1,5 +1,7 @@
 // How a session picks the proxy for a hop. The decision is made in TS (Electron's ProxyConfig
-// semantics); libcurl is told exactly which proxy to use, or "" for a direct connection.
+// semantics, ts/proxy/); libcurl is told exactly which proxy to use, or "" for a direct
+// connection, so the environment never applies behind the application's back.
+import { curlProxyUrl, ProxyChoice, ProxyConfig, ProxyResolver, ProxyServer } from './proxy';
 
 /** The proxy a hop goes through, in the form the native layer takes. */
 export interface ProxyHop {
@@ -10,12 +12,96 @@ export interface ProxyHop {
   /** The proxy's identity (login 'authInfo', auth cache); undefined when direct. */
   host?: string;
   port?: number;
-  scheme?: 'http' | 'https' | 'socks4' | 'socks5';
+  scheme?: ProxyServer['scheme'];
   /** CA bundle to verify an HTTPS proxy with, when it differs from the default. */
   caFile?: string;
   /** Credentials that came with the proxy setting itself (environment variables). */
   username?: string;
   password?: string;
+  /** The resolver's entry, to report a failure against. */
+  server?: ProxyServer;
 }
 
 export const DIRECT_HOP: ProxyHop = Object.freeze({ url: '', flags: 0 });
+
+export function toProxyHop(choice: ProxyChoice): ProxyHop {
+  if (choice.kind === 'direct') return DIRECT_HOP;
+  const server = choice.server;
+  return {
+    url: curlProxyUrl(choice),
+    flags: 0,
+    host: server.host,
+    port: server.port,
+    scheme: server.scheme,
+    username: server.username,
+    password: server.password,
+    server,
+  };
+}
+
+/** Net errors after which Chromium tries the next proxy in the list: the proxy itself could
+ * not be used, and nothing was received from the origin. */
+const FALLBACK_ERRORS = new Set([
+  'ERR_PROXY_CONNECTION_FAILED',
+  'ERR_SOCKS_CONNECTION_FAILED',
+  'ERR_PROXY_CERTIFICATE_INVALID',
+  'ERR_SSL_PROTOCOL_ERROR',
+  'ERR_CONNECTION_REFUSED',
+  'ERR_CONNECTION_RESET',
+  'ERR_CONNECTION_CLOSED',
+  'ERR_CONNECTION_TIMED_OUT',
+  'ERR_NAME_NOT_RESOLVED',
+  'ERR_ADDRESS_UNREACHABLE',
+]);
+
+export function canFallBackAfter(code: string, hop: ProxyHop): boolean {
+  return hop.host !== undefined && FALLBACK_ERRORS.has(code);
+}
+
+/** A session's proxy configuration: Electron's default is the system's settings. */
+export class SessionProxy {
+  private _resolver: ProxyResolver | null = null;
+  private _config: ProxyConfig = { mode: 'system' };
+  private _direct = false;
+
+  private resolver(): ProxyResolver {
+    if (this._resolver === null) {
+      this._resolver = new ProxyResolver();
+      void this._resolver.setConfig(this._config);
+    }
+    return this._resolver;
+  }
+
+  setConfig(config: ProxyConfig): Promise<void> {
+    const applied = this.resolver().setConfig(config);
+    return applied.then(() => {
+      this._config = { ...config };
+      this._direct = (config.mode ?? (config.pacScript ? 'pac_script' : 'fixed_servers')) === 'direct';
+    });
+  }
+
+  reload(): Promise<void> {
+    return this.resolver().setConfig(this._config);
+  }
+
+  /** Ordered failover list for one hop. Synchronous when no lookup is needed. */
+  plan(url: URL): ProxyHop[] | Promise<ProxyHop[]> {
+    if (this._direct) return [DIRECT_HOP];
+    return this.resolver()
+      .resolve(url.href)
+      .then((choices) => choices.map(toProxyHop));
+  }
+
+  resolve(url: string): Promise<ProxyChoice[]> {
+    return this.resolver().resolve(url);
+  }
+
+  failed(hop: ProxyHop): void {
+    if (hop.server !== undefined) this.resolver().markFailed(hop.server);
+  }
+
+  close(): void {
+    this._resolver?.close();
+  }
+}
+

@@ -3,7 +3,8 @@
 // auth cache and cookies. Same partition string, same Session object.
 import { AuthCache } from './auth-cache';
 import { native } from './native';
-import { DIRECT_HOP, ProxyHop } from './session-proxy';
+import { formatProxyList, ProxyConfig } from './proxy';
+import { ProxyHop, SessionProxy } from './session-proxy';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 
 const kCreate = Symbol('curl-net.createSession');
@@ -30,6 +31,8 @@ export class Session {
   private _limits: Required<ConnectionLimits> = { maxConnectionsPerHost: 0, maxConnections: 0 };
   /** @internal Credentials that worked (server and proxy). */
   readonly _authCache = new AuthCache();
+  /** @internal */
+  readonly _proxy = new SessionProxy();
 
   /** @internal */
   constructor(token: symbol, partition: string, _options: FromPartitionOptions) {
@@ -74,9 +77,26 @@ export class Session {
     return { ...this._limits };
   }
 
-  /** @internal The proxy for one hop to `url`. */
-  _proxyForHop(_url: URL): ProxyHop | Promise<ProxyHop> {
-    return DIRECT_HOP;
+  /** @internal The proxies to try, in order, for one hop to `url`. */
+  _proxyPlan(url: URL): ProxyHop[] | Promise<ProxyHop[]> {
+    return this._proxy.plan(url);
+  }
+
+  /** Applies an Electron ProxyConfig. In-flight and pooled connections keep the old one;
+   * closeAllConnections() drops the pooled ones. */
+  setProxy(config: ProxyConfig): Promise<void> {
+    return this._proxy.setConfig(config).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  }
+
+  /** 'DIRECT', 'PROXY host:port', 'HTTPS host:port', 'SOCKS host:port', 'SOCKS5 host:port',
+   * several joined with '; ' — what Electron's resolveProxy returns. */
+  async resolveProxy(url: string): Promise<string> {
+    return formatProxyList(await this._proxy.resolve(url));
+  }
+
+  /** Fetches the PAC script again. */
+  forceReloadProxyConfig(): Promise<void> {
+    return this._proxy.reload();
   }
 
   /** Empties the HTTP auth cache (server and proxy credentials). */
