@@ -63,6 +63,8 @@ export class SessionProxy {
   private _resolver: ProxyResolver | null = null;
   private _config: ProxyConfig = { mode: 'system' };
   private _direct = false;
+  /** No setConfig() is being applied (resolveSync answers for the current config). */
+  private _settled = true;
 
   private resolver(): ProxyResolver {
     if (this._resolver === null) {
@@ -73,23 +75,35 @@ export class SessionProxy {
   }
 
   setConfig(config: ProxyConfig): Promise<void> {
+    this._settled = false;
     const applied = this.resolver().setConfig(config);
-    return applied.then(() => {
-      this._config = { ...config };
-      this._direct = (config.mode ?? (config.pacScript ? 'pac_script' : 'fixed_servers')) === 'direct';
-    });
+    const settle = () => {
+      this._settled = true;
+    };
+    return applied.then(
+      () => {
+        settle();
+        this._config = { ...config };
+        this._direct = (config.mode ?? (config.pacScript ? 'pac_script' : 'fixed_servers')) === 'direct';
+      },
+      (error: unknown) => {
+        settle();
+        throw error;
+      },
+    );
   }
 
   reload(): Promise<void> {
     return this.resolver().setConfig(this._config);
   }
 
-  /** Ordered failover list for one hop. Synchronous when no lookup is needed. */
+  /** Ordered failover list for one hop. Synchronous unless a PAC script must be asked. */
   plan(url: URL): ProxyHop[] | Promise<ProxyHop[]> {
     if (this._direct) return [DIRECT_HOP];
-    return this.resolver()
-      .resolve(url.href)
-      .then((choices) => choices.map(toProxyHop));
+    const resolver = this.resolver();
+    const now = this._settled ? resolver.resolveSync(url) : null;
+    if (now !== null) return now.length === 1 && now[0].kind === 'direct' ? [DIRECT_HOP] : now.map(toProxyHop);
+    return resolver.resolve(url.href).then((choices) => choices.map(toProxyHop));
   }
 
   resolve(url: string): Promise<ProxyChoice[]> {
