@@ -2,10 +2,12 @@
 // one; later requests offer the most recent entry for the same server or proxy up front, so
 // the user is not asked twice and a body is not sent to a challenge it already answered.
 
-export type AuthScheme = 'basic' | 'digest' | 'ntlm' | 'negotiate';
+/** HTTP schemes, plus 'socks5' for a SOCKS5 proxy's username/password (RFC 1929), which
+ * curl-net also reports through 'login' (Chromium has no SOCKS authentication). */
+export type AuthScheme = 'basic' | 'digest' | 'ntlm' | 'negotiate' | 'socks5';
 
-/** libcurl's CURLAUTH_* bit for each scheme. */
-export const SCHEME_MASK: Record<AuthScheme, number> = { basic: 1, digest: 2, negotiate: 4, ntlm: 8 };
+/** libcurl's CURLAUTH_* bit for each scheme. SOCKS5 credentials only need to be present. */
+export const SCHEME_MASK: Record<AuthScheme, number> = { basic: 1, digest: 2, negotiate: 4, ntlm: 8, socks5: 1 };
 
 export interface AuthEntry {
   isProxy: boolean;

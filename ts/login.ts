@@ -98,6 +98,11 @@ export function hopCredentials(
   return result;
 }
 
+const CURLE_PROXY = 97;
+/** CURLPX_* codes for a SOCKS5 proxy that wants (other) credentials: no acceptable
+ * method offered, or username/password rejected. */
+const SOCKS_AUTH_REFUSED = new Set([12, 33]);
+
 /** CURLAUTH_ANY: libcurl asks first, then answers with the strongest scheme offered. */
 const ANY_SCHEME = ~(1 << 4);
 
@@ -145,6 +150,11 @@ export class LoginController {
       return true;
     }
     const proxyHop = this._ctx.proxy();
+    if (proxyHop?.scheme === 'socks5' && outcome.curlCode === CURLE_PROXY && SOCKS_AUTH_REFUSED.has(outcome.proxyError)) {
+      this._held = { head: null, data: [], outcome };
+      this._challenge(true, { scheme: 'socks5', realm: '' });
+      return true;
+    }
     if (outcome.connectCode === 407 && proxyHop !== null && proxyHop.host !== undefined && (outcome.flags & DoneFlag.UsedProxy)) {
       const challenge = chooseChallenge(outcome.connectChallenges, schemesLibcurlAnswers());
       if (challenge === null) return false;
@@ -237,7 +247,10 @@ export class LoginController {
     this._held = null;
     if (held === null) return;
     if (held.head === null) {
-      this._ctx.fail(netError('ERR_TUNNEL_CONNECTION_FAILED'));
+      // A proxy that refused us before any origin response: a CONNECT tunnel (Electron's
+      // ERR_TUNNEL_CONNECTION_FAILED) or a SOCKS handshake.
+      const socks = this._ctx.proxy()?.scheme === 'socks5';
+      this._ctx.fail(netError(socks ? 'ERR_SOCKS_CONNECTION_FAILED' : 'ERR_TUNNEL_CONNECTION_FAILED'));
       return;
     }
     this._ctx.respond(held.head);
