@@ -1,0 +1,96 @@
+// net.fetch: the WHATWG surface with Electron's choices (reference §7.1).
+import test from 'ava';
+import * as net_ from 'node:net';
+import { net, NetError } from '../ts/index';
+import { echo, startServer, TestServer } from './helpers/http-server';
+
+let server: TestServer;
+test.before(async () => {
+  server = await startServer(echo);
+  server.route('/redirect', (_req, res) => {
+    res.writeHead(302, { Location: '/landed' });
+    res.end();
+  });
+  server.route('/no-content', (_req, res) => {
+    res.statusCode = 204;
+    res.end();
+  });
+  server.rawRoute('/truncated', (_req, res) => {
+    res.writeHead(200);
+    res.write('partial');
+    setTimeout(() => res.socket?.destroy(), 30);
+  });
+  server.rawRoute('/hang', () => undefined);
+  server.route('/multi', (_req, res) => {
+    res.setHeader('X-Multi', ['a', 'b']);
+    res.end('ok');
+  });
+});
+test.after.always(() => server.close());
+
+test('GET and POST with bodies', async (t) => {
+  const get = await net.fetch(`${server.url}/hello?x=1`);
+  t.is(get.status, 200);
+  t.is(((await get.json()) as any).url, '/hello?x=1');
+  const post = await net.fetch(`${server.url}/post`, { method: 'POST', body: 'payload', headers: { 'X-Test': 'yes' } });
+  const seen = (await post.json()) as any;
+  t.is(seen.method, 'POST');
+  t.is(seen.body, 'payload');
+  t.true((seen.rawHeaders as string[]).map((h: string) => h.toLowerCase()).includes('x-test'));
+  t.is(server.lastTo('/post').headers['content-length'], '7', 'fetch bodies are buffered, sent with Content-Length');
+});
+
+test('redirects are followed; manual rejects with "Redirect was cancelled"; error rejects', async (t) => {
+  const followed = await net.fetch(`${server.url}/redirect`);
+  t.is(((await followed.json()) as any).url, '/landed');
+  await t.throwsAsync(net.fetch(`${server.url}/redirect`, { redirect: 'manual' }), { message: 'Redirect was cancelled' });
+  await t.throwsAsync(net.fetch(`${server.url}/redirect`, { redirect: 'error' }), {
+    message: "Attempted to redirect, but redirect policy was 'error'",
+  });
+});
+
+test('network errors reject with the net:: error itself', async (t) => {
+  const port = await new Promise<number>((resolve) => {
+    const probe = net_.createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as net_.AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const error = await t.throwsAsync(net.fetch(`http://127.0.0.1:${port}/`));
+  t.is(error?.message, 'net::ERR_CONNECTION_REFUSED');
+  t.true(error instanceof NetError);
+});
+
+test('a body failure rejects text() with the net:: error', async (t) => {
+  const response = await net.fetch(`${server.url}/truncated`);
+  const error = await t.throwsAsync(response.text());
+  t.is(error?.message, 'net::ERR_INCOMPLETE_CHUNKED_ENCODING');
+});
+
+test('204 and HEAD have a null body; headers are joined', async (t) => {
+  const none = await net.fetch(`${server.url}/no-content`);
+  t.is(none.status, 204);
+  t.is(none.body, null);
+  const head = await net.fetch(`${server.url}/hello`, { method: 'HEAD' });
+  t.is(head.body, null);
+  const multi = await net.fetch(`${server.url}/multi`);
+  t.is(multi.headers.get('x-multi'), 'a, b');
+});
+
+test('abort signals reject with the reason, before and during the request', async (t) => {
+  const before = new AbortController();
+  before.abort();
+  const early = await net.fetch(`${server.url}/hello`, { signal: before.signal }).then(
+    () => null,
+    (reason: { name?: string }) => reason,
+  );
+  t.is(early?.name, 'AbortError');
+  const during = new AbortController();
+  const pending = net.fetch(`${server.url}/hang`, { signal: during.signal });
+  setTimeout(() => during.abort(new Error('stop now')), 50);
+  await t.throwsAsync(pending, { message: 'stop now' });
+});
+
+test('invalid input rejects like Request does', async (t) => {
+  await t.throwsAsync(net.fetch('not a url'), { instanceOf: TypeError });
+});
