@@ -231,3 +231,13 @@ test('the response callback of net.request receives the response', async (t) => 
   t.is(response.statusCode, 200);
   response.resume();
 });
+
+test("cache: 'only-if-cached' misses (there is no HTTP cache) with net::ERR_CACHE_MISS", async (t) => {
+  const req = net.request({ url: `${server.url}/cached`, cache: 'only-if-cached' });
+  const error = await new Promise<Error>((resolve) => {
+    req.on('error', resolve);
+    req.end();
+  });
+  t.is(error.message, 'net::ERR_CACHE_MISS');
+  t.is(server.requestsTo('/cached').length, 0);
+});

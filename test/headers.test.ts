@@ -184,3 +184,18 @@ test('plain http advertises gzip and deflate', async (t) => {
   const raw: string[] = JSON.parse(body.toString()).rawHeaders;
   t.is(raw[raw.findIndex((n) => /^accept-encoding$/i.test(n)) + 1], 'gzip, deflate');
 });
+
+test('an origin option adds Origin to non-GET/HEAD requests only; an explicit Origin is sent as is', async (t) => {
+  const post = net.request({ url: `${server.url}/origin-post`, method: 'POST', origin: 'http://app.example:8080' });
+  post.end('x');
+  await collect(post);
+  t.is(server.lastTo('/origin-post').headers.origin, 'http://app.example:8080');
+  const get = net.request({ url: `${server.url}/origin-get`, origin: 'http://app.example:8080' });
+  get.end();
+  await collect(get);
+  t.is(server.lastTo('/origin-get').headers.origin, undefined);
+  const own = net.request({ url: `${server.url}/origin-own`, method: 'PUT', headers: { Origin: 'http://mine' } });
+  own.end();
+  await collect(own);
+  t.is(server.lastTo('/origin-own').headers.origin, 'http://mine');
+});

@@ -266,6 +266,8 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   /** What Chromium would refuse when the request starts. */
   private _problemAtStart(): Error | null {
     if (!isToken(this._hopMethod) || this._hopMethod === 'CONNECT') return netError('ERR_INVALID_ARGUMENT');
+    // There is no HTTP cache (yet): only-if-cached always misses.
+    if (this._options.cache === 'only-if-cached') return netError('ERR_CACHE_MISS');
     const meta = requestedFetchMetadata(this._headers);
     if (['TRACE', 'TRACK'].includes(this._hopMethod) && meta.mode !== 'no-cors') {
       return netError('ERR_INVALID_ARGUMENT');
@@ -397,6 +399,11 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
       lines.push(`${header.name}: ${wireValue(header.value)}`);
     }
     if (!headers.has('user-agent')) lines.push(`User-Agent: ${this._session.getUserAgent()}`);
+    if (this._options.origin !== undefined && !headers.has('origin') && this._hopMethod !== 'GET' && this._hopMethod !== 'HEAD') {
+      // Fetch adds Origin to requests that may change state when there is an initiator.
+      const initiator = this._initiator();
+      lines.push(`Origin: ${initiator === null ? 'null' : initiator.origin}`);
+    }
     const acceptLanguage = this._session._acceptLanguage;
     if (acceptLanguage !== undefined && !headers.has('accept-language')) lines.push(`Accept-Language: ${acceptLanguage}`);
     const referer = headers.get('referer');
