@@ -14,6 +14,7 @@ test.before(async () => {
     res.end('redirect body');
   };
   for (const status of [301, 302, 303, 307, 308]) server.route(`/r${status}`, redirect(status, '/target'));
+  server.route('/r303-head', redirect(303, '/target-head'));
   server.route('/cross', redirect(302, `${other.url}/landed`));
   server.route('/cross307', redirect(307, `${other.url}/landed307`));
   server.route('/same-origin-307', redirect(307, '/target-auth'));
@@ -154,13 +155,13 @@ test('301/302 keep PUT (and its body); 303 makes GET but keeps HEAD', async (t) 
   post303.end('x');
   t.is(JSON.parse((await collect(post303)).body.toString()).method, 'GET');
 
-  const head303 = net.request({ url: `${server.url}/r303`, method: 'HEAD' });
+  const head303 = net.request({ url: `${server.url}/r303-head`, method: 'HEAD' });
   let method = '';
   head303.on('redirect', (_s, m) => (method = m));
   head303.end();
   await collect(head303);
   t.is(method, 'HEAD');
-  t.is(server.lastTo('/target').method, 'HEAD');
+  t.is(server.lastTo('/target-head').method, 'HEAD');
 });
 
 test('307 and 308 keep the method and send the buffered body again', async (t) => {
