@@ -1,5 +1,7 @@
 #include "session_multi.h"
 
+#include <unistd.h>
+
 namespace curlnet {
 
 struct SessionMulti::SocketWatch {
@@ -30,6 +32,10 @@ void SessionMulti::CreateMulti() {
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   // HTTP/2: many streams per connection before libcurl opens another one.
   curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+  // Idle connections kept for reuse. libcurl's default follows the number of hops attached at
+  // the moment a connection is released, which under churn evicts connections that are about
+  // to be reused (a new connection for ~1 in 10 keep-alive requests).
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 256L);
   // Before 8.1.0 libcurl corrupts a paused HTTP/2 stream's data when other streams on the
   // same connection keep being read (curl #10525, only narrowed in 7.88.1). Pausing is how
   // flow control works here, so older libcurl gets one stream per connection.
@@ -51,6 +57,19 @@ bool SessionMulti::Add(CURL* easy) {
 
 void SessionMulti::Remove(CURL* easy) { curl_multi_remove_handle(multi_, easy); }
 
+int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
+  auto* session = static_cast<SessionMulti*>(self);
+  auto it = session->watches_.find(fd);
+  if (it != session->watches_.end()) {
+    SocketWatch* watch = it->second;
+    session->watches_.erase(it);
+    // uv_close takes the fd out of epoll now; the fd itself may be closed right after.
+    uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
+             [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
+  }
+  return close(fd);
+}
+
 void SessionMulti::Reset() {
   uv_timer_stop(&timer_);
   curl_multi_cleanup(multi_);  // closes pooled connections; socket callbacks stop their polls
@@ -61,6 +80,12 @@ void SessionMulti::Close() {
   uv_timer_stop(&timer_);
   curl_multi_cleanup(multi_);
   multi_ = nullptr;
+  // Sockets libcurl closed without the callback (e.g. its resolver's socket pair).
+  for (auto& entry : watches_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&entry.second->poll),
+             [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
+  }
+  watches_.clear();
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
            [](uv_handle_t* handle) { delete static_cast<SessionMulti*>(handle->data); });
 }
@@ -69,24 +94,27 @@ int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, v
   auto* session = static_cast<SessionMulti*>(self);
   auto* watch = static_cast<SocketWatch*>(socket_data);
   if (what == CURL_POLL_REMOVE) {
-    if (watch) {
-      // Stop now, before libcurl closes the fd; free once libuv has let go of the handle.
-      uv_poll_stop(&watch->poll);
-      uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
-               [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
-      if (session->multi_) curl_multi_assign(session->multi_, fd, nullptr);
-    }
+    // Stopped, not closed: the socket may go back to the pool and serve the next hop. The
+    // handle is closed with the socket (CloseSocket).
+    if (watch) uv_poll_stop(&watch->poll);
     return 0;
   }
   if (!watch) {
-    watch = new SocketWatch();
-    watch->fd = fd;
-    watch->owner = session;
-    if (uv_poll_init_socket(session->loop_, &watch->poll, fd) != 0) {
-      delete watch;
-      return -1;
+    auto found = session->watches_.find(fd);
+    if (found != session->watches_.end()) {
+      watch = found->second;
+    } else {
+      watch = new SocketWatch();
+      watch->fd = fd;
+      watch->owner = session;
+      watch->events = 0;
+      if (uv_poll_init_socket(session->loop_, &watch->poll, fd) != 0) {
+        delete watch;
+        return -1;
+      }
+      watch->poll.data = watch;
+      session->watches_[fd] = watch;
     }
-    watch->poll.data = watch;
     curl_multi_assign(session->multi_, fd, watch);
   }
   int events = 0;
@@ -103,7 +131,12 @@ int SessionMulti::OnTimer(CURLM* multi, long timeout_ms, void* self) {
   if (timeout_ms < 0) {
     uv_timer_stop(&session->timer_);
   } else {
-    uv_timer_start(&session->timer_, &SessionMulti::OnTimerFired, static_cast<uint64_t>(timeout_ms), 0);
+    // 0 ("now") becomes 1 ms, as in curl's multi-uv example. With libcurl 8.14.1 (the bundled
+    // build), aborting a transfer paused with buffered data left libcurl asking for 0 ms from
+    // every timer run: the curl thread spun in this timer, and later commands (start, abort)
+    // and event flushes never happened (test/backpressure.test.ts hung; 3 in 15 repro runs).
+    const uint64_t delay = timeout_ms == 0 ? 1 : static_cast<uint64_t>(timeout_ms);
+    uv_timer_start(&session->timer_, &SessionMulti::OnTimerFired, delay, 0);
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <unordered_map>
 
 namespace curlnet {
 
@@ -26,6 +27,10 @@ class SessionMulti {
   uint32_t id() const { return id_; }
   CURLM* multi() const { return multi_; }
   void SetLimits(long max_per_host, long max_total);
+
+  // Every hop of this session closes its sockets through here (CURLOPT_CLOSESOCKETFUNCTION),
+  // so a socket's poll handle lives exactly as long as the socket.
+  static int CloseSocket(void* self, curl_socket_t fd);
 
   bool Add(CURL* easy);
   void Remove(CURL* easy);
@@ -54,6 +59,9 @@ class SessionMulti {
   uv_timer_t timer_;
   long max_per_host_ = 0;
   long max_total_ = 0;
+  // Poll handles by socket. A pooled connection's socket keeps its handle (stopped) between
+  // hops instead of a new one per hop.
+  std::unordered_map<curl_socket_t, SocketWatch*> watches_;
 };
 
 }  // namespace curlnet

@@ -1,6 +1,7 @@
 #include "transfer.h"
 
 #include "error_snapshot.h"
+#include "session_multi.h"
 
 #include <strings.h>
 
@@ -31,8 +32,8 @@ bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:",
 
 }  // namespace
 
-Transfer::Transfer(TransferHost* host, std::unique_ptr<TransferSpec> spec)
-    : host_(host), spec_(std::move(spec)) {
+Transfer::Transfer(TransferHost* host, SessionMulti* session, std::unique_ptr<TransferSpec> spec)
+    : host_(host), session_(session), spec_(std::move(spec)) {
   // Through an HTTP(S) proxy, an https target (or a forced tunnel) starts with CONNECT, whose
   // responses reach the header callback first.
   bool http_proxy = strncasecmp(spec_->proxy.c_str(), "http://", 7) == 0 ||
@@ -103,6 +104,8 @@ bool Transfer::Configure(std::string* error) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &Transfer::HeaderCallback);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &SessionMulti::CloseSocket);
+  curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, session_);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 45L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 45L);

@@ -36,7 +36,7 @@ class Transfer {
   // its own retries (dead reused connection, auth rounds it runs itself).
   static constexpr uint64_t kReplayLimit = 1u << 20;
 
-  Transfer(TransferHost* host, std::unique_ptr<TransferSpec> spec);
+  Transfer(TransferHost* host, class SessionMulti* session, std::unique_ptr<TransferSpec> spec);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -76,6 +76,7 @@ class Transfer {
   void BuildHeaderList();
 
   TransferHost* host_;
+  class SessionMulti* session_;
   std::unique_ptr<TransferSpec> spec_;
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
