@@ -143,6 +143,7 @@ if [[ $mode == refresh ]]; then
   apt_update
   tmp=$(mktemp)
   cp "$versions_file" "$tmp"
+  changed=0
   for name in "${names[@]}"; do
     newest=""
     for v in $(source_versions "$name"); do
@@ -151,15 +152,20 @@ if [[ $mode == refresh ]]; then
     [[ -n $newest ]] || die "no source package $name in $suites"
     if [[ $newest != "${version[$name]}" ]]; then
       log "$name: ${version[$name]} -> $newest"
+      changed=1
       awk -v n="$name" -v v="$newest" '$1==n{print n" "v; next}{print}' "$tmp" >"$tmp.new"
       mv "$tmp.new" "$tmp"
     else
       log "$name: $newest (unchanged)"
     fi
   done
-  cat "$tmp" >"$versions_file"
+  if [[ $changed == 1 ]]; then
+    cat "$tmp" >"$versions_file"
+    log "wrote $versions_file; the next build uses a new cache key"
+  else
+    log "$versions_file is up to date"
+  fi
   rm -f "$tmp"
-  log "wrote $versions_file; the next build uses a new cache key"
   exit 0
 fi
 
