@@ -117,7 +117,7 @@ SessionMulti* Engine::GetSession(uint32_t id) {
 void Engine::StartTransfer(std::unique_ptr<TransferSpec> spec) {
   uint32_t id = spec->id;
   SessionMulti* session = GetSession(spec->session_id);
-  auto transfer = std::make_unique<Transfer>(this, session, std::move(spec));
+  auto transfer = std::make_unique<Transfer>(this, session, &easy_pool_, std::move(spec));
   std::string error;
   if (!transfer->Configure(&error) || !session->Add(transfer->easy())) {
     Event done(EventType::kDone, id);
@@ -181,6 +181,7 @@ void Engine::ShutdownOnThread() {
   transfers_.clear();
   for (auto& entry : sessions_) entry.second->Close();
   sessions_.clear();
+  easy_pool_.Clear();
   outbox_.clear();
   dirty_.clear();
   uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);

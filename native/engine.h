@@ -59,6 +59,7 @@ class Engine : public TransferHost {
   EventSink sink_;
 
   // Curl-thread state.
+  EasyPool easy_pool_;
   std::unordered_map<uint32_t, std::unique_ptr<Transfer>> transfers_;
   std::unordered_map<uint32_t, SessionMulti*> sessions_;
   std::vector<Event> outbox_;

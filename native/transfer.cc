@@ -32,8 +32,8 @@ bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:",
 
 }  // namespace
 
-Transfer::Transfer(TransferHost* host, SessionMulti* session, std::unique_ptr<TransferSpec> spec)
-    : host_(host), session_(session), spec_(std::move(spec)) {
+Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, std::unique_ptr<TransferSpec> spec)
+    : host_(host), session_(session), pool_(pool), spec_(std::move(spec)) {
   // Through an HTTP(S) proxy, an https target (or a forced tunnel) starts with CONNECT, whose
   // responses reach the header callback first.
   bool http_proxy = strncasecmp(spec_->proxy.c_str(), "http://", 7) == 0 ||
@@ -47,7 +47,7 @@ Transfer::Transfer(TransferHost* host, SessionMulti* session, std::unique_ptr<Tr
 }
 
 Transfer::~Transfer() {
-  if (easy_) curl_easy_cleanup(easy_);
+  if (easy_) pool_->Give(easy_);
   if (header_list_) curl_slist_free_all(header_list_);
 }
 
@@ -76,7 +76,7 @@ void Transfer::BuildHeaderList() {
 }
 
 bool Transfer::Configure(std::string* error) {
-  easy_ = curl_easy_init();
+  easy_ = pool_->Take();
   if (!easy_) {
     *error = "curl_easy_init failed";
     return false;

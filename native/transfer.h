@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "easy_pool.h"
 #include "event.h"
 #include "response_head.h"
 #include "transfer_spec.h"
@@ -36,7 +37,7 @@ class Transfer {
   // its own retries (dead reused connection, auth rounds it runs itself).
   static constexpr uint64_t kReplayLimit = 1u << 20;
 
-  Transfer(TransferHost* host, class SessionMulti* session, std::unique_ptr<TransferSpec> spec);
+  Transfer(TransferHost* host, class SessionMulti* session, EasyPool* pool, std::unique_ptr<TransferSpec> spec);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -77,6 +78,7 @@ class Transfer {
 
   TransferHost* host_;
   class SessionMulti* session_;
+  EasyPool* pool_;
   std::unique_ptr<TransferSpec> spec_;
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;

@@ -184,7 +184,7 @@ test('abort inside a redirect handler: redirect then abort, no error', async (t)
   const log = new EventLog(req);
   req.on('redirect', () => req.abort());
   req.end();
-  await settle();
+  await log.waitFor('req:abort');
   await settle();
   t.deepEqual(log.events, ['req:finish', 'req:close', 'req:redirect', 'req:abort']);
 });
