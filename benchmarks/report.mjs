@@ -154,7 +154,11 @@ function evaluateTargets(g) {
     const ours = byLabel?.get(t.of);
     if (!byLabel || !ours) { out.push({ t, status: 'not measured', value: 'cell not run' }); continue; }
     const a = aggregate(ours, t.cell.startsWith('dl') || t.cell.startsWith('ul') || t.cell.startsWith('eld') ? 'mib' : 'rps');
-    if (!a.ok) { out.push({ t, status: 'not measured', value: `curl-net failed: ${String(a.failed[0].first_error).slice(0, 120)}` }); continue; }
+    if (!a.ok) {
+      const why = String(a.failed[0].first_error);
+      out.push({ t, status: 'not measured', value: a.failed[0].skipped ? 'curl-net did not load (see above)' : `curl-net FAILED: ${why.slice(0, 100)}` });
+      continue;
+    }
     if (t.kind === 'ratio') {
       const metric = t.cell.startsWith('dl') || t.cell.startsWith('ul') ? 'mib_s' : 'rps';
       const rs = ratios(byLabel, t.of, t.vs, metric);
@@ -210,7 +214,7 @@ export function renderReport(data) {
   L.push(`- Node ${v.node} (OpenSSL ${v.node_openssl}, bundled undici ${v.node_bundled_undici}); **undici ${v.undici}** (npm, pinned)`);
   L.push(`- libcurl (system, used by the C loop and the addon): \`${v.libcurl}\`; curl CLI: \`${v.curl_cli}\``);
   L.push(`- ${v.nginx}; ${v.openssl}; ${v.tinyproxy ?? 'no tinyproxy'}; ${v.wrk}; h2load ${v.h2load}; gcc ${v.gcc}`);
-  L.push(`- curl-net ${v.curl_net} at \`${v.curl_net_git}\`; node-libcurl: ${v.node_libcurl}`);
+  L.push(`- curl-net ${v.curl_net} at \`${v.curl_net_git}\` (loaded from ${v.curl_net_path ?? "require('../')"}); node-libcurl: ${v.node_libcurl}`);
   L.push(`- Setup: servers pinned to CPU${env.setup.server_cpu} (${env.setup.nginx}; Node upload sink; ${env.setup.proxy} CONNECT proxy). Pinned mode: client on CPU${env.setup.client_cpu_pinned} with \`taskset -c 0\`. Unpinned mode: the client may use both CPUs and competes with the server on CPU1.`);
   L.push('');
   L.push('| round | start (UTC) | wall s | loadavg start → end | steal % | machine busy % | noisy runs | noisy? |');
@@ -225,8 +229,8 @@ export function renderReport(data) {
   L.push('');
   L.push('- Every client runs in its own fresh process per cell and round; rounds are interleaved (A B C …, A B C …). Values are medians over rounds with [min–max]; ratio columns are medians of per-round ratios with [min–max]. `¹` = one round only, no spread. A ratio whose spread overlaps 1.0 by more than the difference it would claim is shown as `≈1 (n.s.)`.');
   L.push('- Same in-flight concurrency for everyone, no pipelining: undici `Agent({connections: c, pipelining: 1})`, node:http `Agent({keepAlive: true, maxSockets: c})`, C loop `CURLMOPT_MAX_HOST_CONNECTIONS = c`, curl `--parallel-max c`, wrk `-c c`. HTTP/2: node:http2 one session with c streams; C loop and curl multiplex on one connection (PIPEWAIT); undici is shown with both settings (`c conns × 1 stream` is pipelining 1; undici 7 multiplexes h2 only with pipelining > 1, so `1 conn × c streams` uses pipelining c); h2load `-c1 -m c`.');
-  L.push('- Latency is per request, from the API call to the end of the body (closed loop, so tails are understated). CPU is `process.cpuUsage()` over the measured phase; the thread split reads `/proc/self/task/*/schedstat`: main = the JS thread, curl = the thread named `curl-net`, other = libuv pool, V8 and the rest. Peak RSS is `process.resourceUsage().maxRSS` (whole process lifetime, one client per process). ELD = `perf_hooks.monitorEventLoopDelay` p99 over the measured phase.');
-  L.push('- conns = TCP connections nginx accepted during the client\'s whole process (warm-up included; read from nginx `stub_status`), the check that everyone used c connections (HTTP/1.1), one connection (HTTP/2) or one per request (TLS handshake cells). Through the proxy it counts the proxy\'s upstream connections.');
+  L.push('- Latency is per request, from the API call to the end of the body (closed loop, so tails are understated). CPU is `process.cpuUsage()` over the measured phase; the thread split reads `/proc/self/task/*/schedstat`: main = the JS thread, curl = the thread named `curl-net`, other = libuv pool, V8 and the rest. Peak RSS is `process.resourceUsage().maxRSS` (whole process lifetime, one client per process). ELD = how late a timer runs on the JS thread: `perf_hooks.monitorEventLoopDelay` p99 minus its resolution (1 ms in the event-loop cell, 10 ms elsewhere), over the measured phase.');
+  L.push('- conns = TCP connections nginx accepted during the client\'s whole process (warm-up included; read from nginx `stub_status`), the check that everyone used c connections (HTTP/1.1), one connection (HTTP/2) or one per request (TLS handshake cells). Through the proxy it counts the proxy\'s upstream connections, and a run fails unless the proxy logged at least one CONNECT from it.');
   L.push('- Server CPU % = the server process(es) CPU time over the measured phase; ⚠ server-bound marks > 70% of its core (the number is then a server limit, expected for wrk/h2load). ⚠ noisy marks > 25% of a core used by other processes on the machine during the run. † = includes process start-up (curl CLI), no warm-up.');
   L.push('- Correctness gates: every status 2xx, every body the expected size (uploads: the sink\'s byte count), 0 errors, in warm-up and measured phase. A run that fails a gate is FAILED, never slow.');
   L.push('');

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServers, serverVersions, nginxAccepts } from './lib/servers.mjs';
+import { startServers, serverVersions, nginxAccepts, proxyConnects } from './lib/servers.mjs';
 import { buildCells, clientLabel } from './lib/scenarios.mjs';
 import { processCpuSeconds, machineCpu, loadavg } from './lib/procstat.mjs';
 import { writeReport } from './report.mjs';
@@ -153,7 +153,7 @@ async function runNode(cell, cl, srv, tmp) {
     client: cl.client, variant: cl.variant ?? null, op: cell.op, url: cell.url, n: cell.n, warmup: cell.warmup, c: cell.c,
     expectBytes: cell.expectBytes ?? null, uploadBytes: cell.uploadBytes ?? null, chunk: cell.chunk ?? 65536,
     h2: !!cell.h2, ca: srv.ca, proxy: cell.proxy ?? null, fresh: !!cell.fresh, durationS: cell.durationS,
-    timeoutS: cell.timeoutS ?? 60, stallS: cell.stallS ?? 10, serverPids: serverPidsFor(cell, srv), resultFile,
+    eldResolutionMs: cell.scenario === 'eld' ? 1 : 10, timeoutS: cell.timeoutS ?? 60, stallS: cell.stallS ?? 10, serverPids: serverPidsFor(cell, srv), resultFile,
   };
   const env = { ...childEnv, NODE_EXTRA_CA_CERTS: srv.ca };
   const r = await runProcess([...pinPrefix(cell.mode), process.execPath, 'client.mjs', JSON.stringify(spec)], { timeoutS: spec.timeoutS + 15, env });
@@ -419,10 +419,12 @@ for (let round = 1; round <= opts.rounds; round++) {
   log(`round ${round}/${opts.rounds}: curl-net ${probe.ok ? `loads (net.request is a function, ${probe.ms} ms)` : `NOT usable: ${probe.error}`}`);
   const r0 = { t: Date.now(), m: machineCpu(), load: loadavg() };
   for (const { cell, cl } of plan) {
+    if (stopping) await new Promise(() => {}); // shutdown() exits the process
     const label = clientLabel(cl);
     let res;
     const t0 = Date.now();
     const acc0 = cell.servers.includes('nginx') ? await nginxAccepts(srv) : null;
+    const px0 = cell.proxy ? proxyConnects(srv) : null;
     if (cl.client.startsWith('curl-net') && !probe.ok) {
       res = { ok: false, skipped: true, first_error: `not run: ${probe.error}` };
     } else if (RUNNERS[cl.client]) {
@@ -430,9 +432,18 @@ for (let round = 1; round <= opts.rounds; round++) {
     } else {
       res = await runNode(cell, cl, srv, tmp);
     }
+    if (stopping) await new Promise(() => {});
     const acc1 = acc0 != null ? await nginxAccepts(srv) : null;
     // connections nginx accepted during the whole client process (warm-up included), minus our probe
     if (acc0 != null && acc1 != null && !res.skipped) res.conns = acc1 - acc0 - 1;
+    if (cell.proxy && !res.skipped) {
+      // gate: the requests must really go through the proxy (Chromium-style clients bypass loopback)
+      res.proxy_connects = proxyConnects(srv) - px0;
+      if (res.ok && !(res.proxy_connects > 0)) {
+        res.ok = false;
+        res.first_error = `the proxy saw ${res.proxy_connects} CONNECT requests: the client did not use it`;
+      }
+    }
     const flags = [];
     if (res.conns != null && !cell.fresh && !cell.proxy) {
       const expected = cell.h2 && cl.variant !== 'conns' && cl.client !== 'wrk' ? 1 : cell.c;

@@ -26,7 +26,8 @@ export async function setupSession(curlnet, spec) {
   const info = { connectionLimit: connectionLimit(ses, spec.c), caFile: spec.ca ? trustCa() : null, proxy: null };
   if (spec.proxy) {
     const u = new URL(spec.proxy);
-    await ses.setProxy({ proxyRules: `${u.hostname}:${u.port}` });
+    // '<-loopback>': Chromium (and so Electron) never proxies loopback unless told to.
+    await ses.setProxy({ proxyRules: `${u.hostname}:${u.port}`, proxyBypassRules: '<-loopback>' });
     info.proxy = `${u.hostname}:${u.port}`;
   } else if (typeof ses.setProxy === 'function') {
     await ses.setProxy({ mode: 'direct' });

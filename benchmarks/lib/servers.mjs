@@ -171,7 +171,7 @@ ConnectPort ${p.tlsEcdsa}
 ConnectPort ${p.tlsRsa}
 ConnectPort ${p.h1}
 DisableViaHeader Yes
-LogLevel Critical
+LogLevel Connect
 LogFile "${dir}/tinyproxy.log"
 `;
 }
@@ -232,8 +232,10 @@ export async function startServers({ portBase = Number(process.env.BENCH_PORT_BA
       await waitPort(p.proxy, 10000, 'tinyproxy', tp);
       state.pids.proxy = tp.pid;
       state.proxyKind = 'tinyproxy';
+      state.proxyLog = path.join(dir, 'tinyproxy.log');
     } else {
-      const np = launch('proxy', process.execPath, [path.join(here, '..', 'servers', 'connect-proxy.mjs'), String(p.proxy)]);
+      state.proxyLog = path.join(dir, 'connect-proxy.log');
+      const np = launch('proxy', process.execPath, [path.join(here, '..', 'servers', 'connect-proxy.mjs'), String(p.proxy), state.proxyLog]);
       await waitPort(p.proxy, 10000, 'Node CONNECT proxy', np);
       state.pids.proxy = np.pid;
       state.proxyKind = 'node-connect-proxy';
@@ -303,4 +305,13 @@ export function nginxAccepts(state) {
     req.on('error', () => resolve(null));
     req.setTimeout(2000, () => { req.destroy(); resolve(null); });
   });
+}
+
+/** How many CONNECT requests the proxy has logged so far (tinyproxy LogLevel Connect, or the Node proxy's log). */
+export function proxyConnects(state) {
+  try {
+    return (fs.readFileSync(state.proxyLog, 'latin1').match(/: CONNECT \S+ HTTP\/1\.[01]$/gm) ?? []).length;
+  } catch {
+    return null;
+  }
 }

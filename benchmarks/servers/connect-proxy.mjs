@@ -1,8 +1,11 @@
 // Minimal CONNECT proxy (fallback when tinyproxy is not installed): tunnels only to 127.0.0.1.
 // Started pinned to CPU1 by lib/servers.mjs; exits when its stdin closes.
+import fs from 'node:fs';
 import net from 'node:net';
 
 const port = Number(process.argv[2]);
+// One line per CONNECT, in the same shape as tinyproxy's log, so the harness can count tunnels.
+const log = process.argv[3] ? fs.openSync(process.argv[3], 'a') : null;
 const server = net.createServer((client) => {
   client.setNoDelay(true);
   let head = Buffer.alloc(0);
@@ -19,6 +22,7 @@ const server = net.createServer((client) => {
       client.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
       return;
     }
+    if (log !== null) fs.writeSync(log, `CONNECT: CONNECT ${m[1]}:${m[2]} HTTP/1.1\n`);
     const upstream = net.connect(Number(m[2]), '127.0.0.1', () => {
       upstream.setNoDelay(true);
       client.write('HTTP/1.1 200 Connection established\r\n\r\n');
