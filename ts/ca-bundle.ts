@@ -2,7 +2,6 @@
 // system bundle (what Chromium on Linux effectively uses), plus NODE_EXTRA_CA_CERTS as Node
 // honours it. libcurl is always given one file (CAINFO), which keeps its cached X509 store
 // usable across connections.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,20 +12,26 @@ const SYSTEM_BUNDLES = [
   '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL, CentOS
   '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem', // RHEL 7+
   '/etc/ssl/ca-bundle.pem', // openSUSE
+  '/etc/pki/tls/cacert.pem', // OpenELEC
   '/etc/ssl/cert.pem', // Alpine, macOS, OpenBSD
   '/usr/local/share/certs/ca-root-nss.crt', // FreeBSD
 ];
 
 let cached: string | undefined;
 
+let privateDir: string | undefined;
+
+/** Writes a combined bundle where only this process can have put it: a fresh directory of
+ * its own (mode 0700), removed at exit. A predictable shared path would let another local
+ * user plant a CA first. */
 function writeBundle(contents: string): string {
-  const digest = crypto.createHash('sha256').update(contents).digest('hex').slice(0, 16);
-  const file = path.join(os.tmpdir(), `curl-net-ca-${digest}.pem`);
-  if (!fs.existsSync(file)) {
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, contents, { mode: 0o644 });
-    fs.renameSync(temp, file);
+  if (privateDir === undefined) {
+    privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'curl-net-ca-'));
+    const dir = privateDir;
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   }
+  const file = path.join(privateDir, `bundle-${Date.now()}.pem`);
+  fs.writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
   return file;
 }
 
