@@ -260,6 +260,8 @@ export function renderReport(data) {
   L.push(`- node-libcurl: ${v.node_libcurl}. On this machine \`npm install node-libcurl@5.1.2\` fails (engines >= 22.14, prebuilt download from GitHub unreachable, source build against libcurl 7.88.1 fails on \`curl_ws_start_frame\`), and 4.1.0 needs a git dependency from GitHub; the C libcurl loop is the libcurl yardstick instead.`);
   L.push('- h2c (HTTP/2 cleartext) is not benchmarked: Debian\'s libcurl 7.88.1 breaks prior-knowledge h2c on connection reuse (curl #10634, fixed in 8.0).');
   L.push('- No open-loop (fixed-rate) latency pass yet; the closed loop understates tail latency.');
+  L.push('- Bulk downloads over loopback: the kernel copies the data in the sender\'s context, so nginx\'s core (sendfile) is busy in proportion to the rate; the fastest clients reach nginx\'s one-core limit (⚠ server-bound). Those cells measure "at least this fast", and the 2.5 GiB/s target sits close to that limit.');
+  L.push('- Full run: estimated at about 15 minutes per round from its counts and time caps (≈ 45 minutes for the default 3 rounds); not timed yet.');
   L.push('');
   return L.join('\n');
 }

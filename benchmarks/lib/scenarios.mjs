@@ -87,7 +87,7 @@ export function buildCells(cfg, srv) {
     add({
       id: 'dl-1g', scenario: 'dl-1g', title: '1 GiB download (HTTP/1.1, sendfile), one transfer',
       c: 1, unit: 'mib', op: 'get', url: `${srv.urls.h1}/1g`, expectBytes: SIZES.g1, servers: ['nginx'],
-      n: q ? 2 : 5, warmup: 1, durationS: 0, timeoutS: 120,
+      n: q ? 2 : 5, warmup: 1, durationS: 0, timeoutS: 120, stallS: 60,
       clients: [...NODE_H1, { client: 'c-multiloop', variant: 'buf512k' }, { client: 'c-multiloop', variant: 'buf16k' }, { client: 'curl-cli' }],
     }, keyModes);
   }
@@ -97,7 +97,7 @@ export function buildCells(cfg, srv) {
     add({
       id: 'ul-100m', scenario: 'ul-100m', title: '100 MiB chunked upload (64 KiB chunks) to the Node sink',
       c: 1, unit: 'mib', op: 'upload', url: `${srv.urls.sink}/upload`, uploadBytes: SIZES.upload, chunk: 65536, servers: ['sink'],
-      n: q ? 3 : 10, warmup: 1, durationS: 0, timeoutS: 90,
+      n: q ? 3 : 10, warmup: 1, durationS: 0, timeoutS: 90, stallS: 30,
       clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }],
     }, keyModes);
   }
@@ -129,7 +129,7 @@ export function buildCells(cfg, srv) {
     add({
       id: 'eld-64dl', scenario: 'eld', title: 'Event-loop delay while 64 downloads run (64 × 16 MiB in flight, HTTP/1.1)',
       c: 64, unit: 'mib', op: 'get', url: `${srv.urls.h1}/16m`, expectBytes: SIZES.m16, servers: ['nginx'],
-      n: q ? 128 : 256, warmup: 64, durationS: 0, timeoutS: 120,
+      n: q ? 128 : 256, warmup: 64, durationS: 0, timeoutS: 120, stallS: 30,
       clients: [...NODE_H1, { client: 'c-multiloop', variant: 'buf512k' }],
     }, keyModes);
   }
