@@ -19,6 +19,8 @@ SessionMulti::SessionMulti(uv_loop_t* loop, uint32_t id, DoneHandler on_done)
     : loop_(loop), id_(id), on_done_(std::move(on_done)) {
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
+  uv_idle_init(loop_, &soon_);
+  soon_.data = this;
   CreateMulti();
 }
 
@@ -72,12 +74,14 @@ int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
 
 void SessionMulti::Reset() {
   uv_timer_stop(&timer_);
+  uv_idle_stop(&soon_);
   curl_multi_cleanup(multi_);  // closes pooled connections; socket callbacks stop their polls
   CreateMulti();
 }
 
 void SessionMulti::Close() {
   uv_timer_stop(&timer_);
+  uv_idle_stop(&soon_);
   curl_multi_cleanup(multi_);
   multi_ = nullptr;
   // Sockets libcurl closed without the callback (e.g. its resolver's socket pair).
@@ -86,6 +90,8 @@ void SessionMulti::Close() {
              [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
   }
   watches_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(&soon_), nullptr);
+  // Close callbacks run in order, so `this` outlives the idle handle's close.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
            [](uv_handle_t* handle) { delete static_cast<SessionMulti*>(handle->data); });
 }
@@ -127,22 +133,31 @@ int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, v
 
 int SessionMulti::OnTimer(CURLM* multi, long timeout_ms, void* self) {
   auto* session = static_cast<SessionMulti*>(self);
-  // Never drive libcurl from inside its own callback: the uv timer fires on a later turn.
+  // Never drive libcurl from inside its own callback. "Now" (0 ms) runs from an idle handle
+  // on the next loop turn, after the loop has polled for I/O and commands: a 0 ms uv timer
+  // re-armed from its own callback would run again within the same timer phase, forever
+  // (libcurl 8.14.1 keeps asking for 0 ms in some states), while 1 ms would cost a
+  // millisecond of latency per request.
   if (timeout_ms < 0) {
     uv_timer_stop(&session->timer_);
+    uv_idle_stop(&session->soon_);
+  } else if (timeout_ms == 0) {
+    uv_timer_stop(&session->timer_);
+    uv_idle_start(&session->soon_, &SessionMulti::OnSoon);
   } else {
-    // 0 ("now") becomes 1 ms, as in curl's multi-uv example. With libcurl 8.14.1 (the bundled
-    // build), aborting a transfer paused with buffered data left libcurl asking for 0 ms from
-    // every timer run: the curl thread spun in this timer, and later commands (start, abort)
-    // and event flushes never happened (test/backpressure.test.ts hung; 3 in 15 repro runs).
-    const uint64_t delay = timeout_ms == 0 ? 1 : static_cast<uint64_t>(timeout_ms);
-    uv_timer_start(&session->timer_, &SessionMulti::OnTimerFired, delay, 0);
+    uv_idle_stop(&session->soon_);
+    uv_timer_start(&session->timer_, &SessionMulti::OnTimerFired, static_cast<uint64_t>(timeout_ms), 0);
   }
   return 0;
 }
 
 void SessionMulti::OnTimerFired(uv_timer_t* timer) {
   static_cast<SessionMulti*>(timer->data)->Drive(CURL_SOCKET_TIMEOUT, 0);
+}
+
+void SessionMulti::OnSoon(uv_idle_t* idle) {
+  uv_idle_stop(idle);
+  static_cast<SessionMulti*>(idle->data)->Drive(CURL_SOCKET_TIMEOUT, 0);
 }
 
 void SessionMulti::OnPoll(uv_poll_t* poll, int status, int events) {

@@ -46,6 +46,7 @@ class SessionMulti {
   static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket_data);
   static int OnTimer(CURLM* multi, long timeout_ms, void* self);
   static void OnTimerFired(uv_timer_t* timer);
+  static void OnSoon(uv_idle_t* idle);
   static void OnPoll(uv_poll_t* poll, int status, int events);
 
   void CreateMulti();
@@ -57,6 +58,8 @@ class SessionMulti {
   DoneHandler on_done_;
   CURLM* multi_ = nullptr;
   uv_timer_t timer_;
+  uv_idle_t soon_;  // libcurl asked to be driven "now"
+
   long max_per_host_ = 0;
   long max_total_ = 0;
   // Poll handles by socket. A pooled connection's socket keeps its handle (stopped) between

@@ -34,11 +34,9 @@ bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:",
 
 Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, std::unique_ptr<TransferSpec> spec)
     : host_(host), session_(session), pool_(pool), spec_(std::move(spec)) {
-  // Through an HTTP(S) proxy, an https target (or a forced tunnel) starts with CONNECT, whose
-  // responses reach the header callback first.
-  bool http_proxy = strncasecmp(spec_->proxy.c_str(), "http://", 7) == 0 ||
-                    strncasecmp(spec_->proxy.c_str(), "https://", 8) == 0;
-  tunnel_pending_ = http_proxy && (IsHttps(spec_->url) || (spec_->flags & kFlagTunnelProxy));
+  // Header blocks before the connection is ready (CURLOPT_PREREQFUNCTION) can only be
+  // responses to a proxy's CONNECT. A reused tunnel has none.
+  tunnel_pending_ = !spec_->proxy.empty();
   if (spec_->body_mode == BodyMode::kBuffer) {
     upload_received_ = spec_->body.size();
     upload_chunks_.push_back(std::move(spec_->body));
@@ -104,6 +102,10 @@ bool Transfer::Configure(std::string* error) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &Transfer::HeaderCallback);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
+  if (tunnel_pending_) {
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &Transfer::PrereqCallback);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, this);
+  }
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &SessionMulti::CloseSocket);
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, session_);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -181,6 +183,11 @@ bool Transfer::Configure(std::string* error) {
 
 // ---- response side -------------------------------------------------------------------------
 
+int Transfer::PrereqCallback(void* self, char*, char*, int, int) {
+  static_cast<Transfer*>(self)->tunnel_pending_ = false;
+  return CURL_PREREQFUNC_OK;
+}
+
 size_t Transfer::WriteCallback(char* data, size_t size, size_t count, void* self) {
   return static_cast<Transfer*>(self)->OnWrite(data, size * count);
 }
@@ -236,9 +243,7 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
       if (tunnel_pending_) {
         // A CONNECT response is never "the response". Keep a refusal's challenges for
         // 'login' (curl_easy_header(CURLH_CONNECT) cannot see them in 7.88.1).
-        if (head.status >= 200 && head.status < 300) {
-          tunnel_pending_ = false;
-        } else {
+        if (head.status < 200 || head.status >= 300) {
           connect_challenges_.clear();
           for (const auto& field : head.fields) {
             if (strcasecmp(field.first.c_str(), "proxy-authenticate") != 0) continue;

@@ -64,6 +64,7 @@ class Transfer {
   static size_t HeaderCallback(char* data, size_t size, size_t count, void* self);
   static size_t ReadCallback(char* buffer, size_t size, size_t count, void* self);
   static int SeekCallback(void* self, curl_off_t offset, int origin);
+  static int PrereqCallback(void* self, char* primary_ip, char* local_ip, int primary_port, int local_port);
 
   size_t OnWrite(const char* data, size_t length);
   size_t OnHeader(const char* data, size_t length);
