@@ -145,8 +145,16 @@ export async function startOrigin(t: ExecutionContext, scheme: 'http' | 'https')
 
 // ---- proxies ------------------------------------------------------------------------------
 
+// squid creates shared memory segments named after its service name (/dev/shm/squid-cf__*.shm),
+// the same for every instance started without `-n`: two squids starting at the same moment can
+// collide ("FATAL: Ipc::Mem::Segment::create failed to shm_open(/squid-cf__metadata.shm): (17)
+// File exists"). Starts are therefore taken one at a time within a test file.
+let squidStarts: Promise<unknown> = Promise.resolve();
+
 export async function squid(t: ExecutionContext, options: SquidOptions): Promise<RunningSquid> {
-  const proxy = await startSquid(options);
+  const started = squidStarts.then(() => startSquid(options));
+  squidStarts = started.catch(() => undefined);
+  const proxy = await started;
   t.teardown(() => proxy.stop());
   if (proxy.caFile) trustCa(proxy.caFile);
   return proxy;
