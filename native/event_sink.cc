@@ -14,9 +14,19 @@ napi_value MakeBuffer(napi_env env, std::vector<char>& bytes) {
     auto* owned = new std::vector<char>(std::move(bytes));
     napi_status status = napi_create_external_buffer(
         env, owned->size(), owned->data(),
-        [](napi_env, void*, void* hint) { delete static_cast<std::vector<char>*>(hint); }, owned,
-        &result);
-    if (status == napi_ok) return result;
+        [](napi_env env, void*, void* hint) {
+          auto* memory = static_cast<std::vector<char>*>(hint);
+          int64_t ignored;
+          napi_adjust_external_memory(env, -static_cast<int64_t>(memory->size()), &ignored);
+          delete memory;
+        },
+        owned, &result);
+    if (status == napi_ok) {
+      // V8 must know about memory it cannot see, or it collects these buffers too late.
+      int64_t ignored;
+      napi_adjust_external_memory(env, static_cast<int64_t>(owned->size()), &ignored);
+      return result;
+    }
     // Electron's memory cage refuses external buffers: fall back to one copy.
     bytes = std::move(*owned);
     delete owned;
