@@ -287,6 +287,17 @@ export function describe(result: RunResult): string {
   });
 }
 
+/** The proxy's log once it matches `pattern` (squid writes a line when a transaction ends,
+ * which can be a moment after the client saw the response), or as it is after `ms`. */
+export async function logMatching(log: () => string, pattern: RegExp, ms = 2000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const text = log();
+    if (pattern.test(text) || Date.now() > deadline) return text;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Proxy rules for one proxy, as Electron's proxyRules. */
 export function rulesFor(proxy: { url: string }): string {
   return proxy.url.replace(/^http:\/\//, '');
