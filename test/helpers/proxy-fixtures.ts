@@ -148,16 +148,21 @@ export async function startOrigin(t: ExecutionContext, scheme: 'http' | 'https')
 // squid creates shared memory segments named after its service name (/dev/shm/squid-cf__*.shm),
 // the same for every instance started without `-n`: two squids starting at the same moment can
 // collide ("FATAL: Ipc::Mem::Segment::create failed to shm_open(/squid-cf__metadata.shm): (17)
-// File exists"). Starts are therefore taken one at a time within a test file.
-let squidStarts: Promise<unknown> = Promise.resolve();
-
+// File exists"), and the loser exits. Such a start is tried again.
 export async function squid(t: ExecutionContext, options: SquidOptions): Promise<RunningSquid> {
-  const started = squidStarts.then(() => startSquid(options));
-  squidStarts = started.catch(() => undefined);
-  const proxy = await started;
-  t.teardown(() => proxy.stop());
-  if (proxy.caFile) trustCa(proxy.caFile);
-  return proxy;
+  let proxy: RunningSquid | undefined;
+  for (let attempt = 1; proxy === undefined; attempt++) {
+    try {
+      proxy = await startSquid(options);
+    } catch (error) {
+      if (attempt >= 5 || !/Ipc::Mem::Segment|shm_open/.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+  const running = proxy;
+  t.teardown(() => running.stop());
+  if (running.caFile) trustCa(running.caFile);
+  return running;
 }
 
 export async function tinyproxy(t: ExecutionContext, basicAuth: boolean): Promise<RunningProxy> {
@@ -204,6 +209,8 @@ export interface RunOptions {
   /** Answer to the n-th 'login' (1-based): credentials, or null to cancel with callback().
    * Leave out to attach no 'login' listener at all. Answers come from a timer (asynchronous). */
   login?: (info: AuthInfo, n: number) => [string, string] | null;
+  /** How long the 'login' listener waits before it calls back (default 5 ms). */
+  loginDelayMs?: number;
   /** Stop the request after this many 'login' events (a loop guard; default 10). */
   maxLogins?: number;
   timeoutMs?: number;
@@ -249,7 +256,7 @@ export function run(options: ClientRequestConstructorOptions, runOptions: RunOpt
           return;
         }
         const credentials = answer(info, result.logins.length);
-        setTimeout(() => (credentials ? callback(credentials[0], credentials[1]) : callback()), 5);
+        setTimeout(() => (credentials ? callback(credentials[0], credentials[1]) : callback()), runOptions.loginDelayMs ?? 5);
       });
     }
     request.on('error', (error: Error) => {
