@@ -10,7 +10,7 @@ import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { caBundlePath, resetCaBundle } from '../../ts/ca-bundle';
+import { resetCaBundle } from '../../ts/ca-bundle';
 import { net, session, Session } from '../../ts/index';
 import type { AuthInfo, ClientRequestConstructorOptions, IncomingMessage } from '../../ts/index';
 import {
@@ -36,7 +36,6 @@ export { ORIGIN_HOST, freePort };
 let workDir: string | undefined;
 let originCerts: TestCertificates | undefined;
 const trustedPems: string[] = [];
-const bundles = new Set<string>();
 
 function dir(): string {
   if (workDir === undefined) workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'curlnet-proxy-tests-'));
@@ -50,8 +49,7 @@ export function trustCa(caFile: string): void {
   const file = path.join(dir(), `trusted-${trustedPems.length}.pem`);
   fs.writeFileSync(file, trustedPems.join('\n'));
   process.env.NODE_EXTRA_CA_CERTS = file;
-  resetCaBundle();
-  bundles.add(caBundlePath());
+  resetCaBundle(); // the next hop writes the new bundle (ts/ca-bundle.ts removes it at exit)
 }
 
 /** The certificate of every https origin (for ORIGIN_HOST), trusted on first use. */
@@ -63,10 +61,9 @@ export function originCertificates(): TestCertificates {
   return originCerts;
 }
 
-/** Call from test.after.always: removes the temp dir and the CA bundles written for it. */
+/** Call from test.after.always: removes the temp dir. */
 export function cleanupFixtures(): void {
   if (workDir !== undefined) fs.rmSync(workDir, { recursive: true, force: true });
-  for (const file of bundles) if (path.basename(file).startsWith('curl-net-ca-')) fs.rmSync(file, { force: true });
 }
 
 // ---- origins ------------------------------------------------------------------------------
