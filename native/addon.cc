@@ -27,6 +27,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
       InstanceMethod("ref", &Addon::Ref),
       InstanceMethod("unref", &Addon::Unref),
       InstanceMethod("versions", &Addon::Versions),
+      InstanceMethod("wake", &Addon::Wake),
   });
 }
 

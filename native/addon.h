@@ -28,6 +28,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Versions(const Napi::CallbackInfo& info);
+  Napi::Value Wake(const Napi::CallbackInfo& info);
 
  private:
   Engine& RequireEngine(Napi::Env env);

@@ -32,6 +32,9 @@ napi_status Engine::Start(napi_env env, napi_value dispatcher) {
 
 void Engine::Post(Command&& command) {
   commands_.Push(std::move(command));
+}
+
+void Engine::Wake() {
   // uv_async_send coalesces: one wake-up drains every command queued so far.
   if (running_) uv_async_send(&wake_);
 }
@@ -41,6 +44,7 @@ void Engine::Stop() {
   Command shutdown;
   shutdown.type = CommandType::kShutdown;
   Post(std::move(shutdown));
+  Wake();
   uv_thread_join(&thread_);
   running_ = false;
   uv_loop_close(&loop_);

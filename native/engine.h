@@ -25,7 +25,11 @@ class Engine : public TransferHost {
 
   // JS thread.
   napi_status Start(napi_env env, napi_value dispatcher);
+  // Queues a command. The curl thread only looks at the queue after Wake(): the JS side wakes
+  // it once per turn of its own, not once per command, so one burst of JS work (many requests
+  // started, many acknowledgements) costs the curl thread one wake-up.
   void Post(Command&& command);
+  void Wake();
   // Stops the curl thread and waits for it. Safe to call more than once.
   void Stop();
   EventSink& sink() { return sink_; }

@@ -154,6 +154,11 @@ Napi::Value Addon::CloseConnections(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Addon::Wake(const Napi::CallbackInfo& info) {
+  if (engine_) engine_->Wake();
+  return info.Env().Undefined();
+}
+
 Napi::Value Addon::Ref(const Napi::CallbackInfo& info) {
   RequireEngine(info.Env()).sink().Ref(info.Env());
   return info.Env().Undefined();

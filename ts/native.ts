@@ -60,6 +60,8 @@ export interface NativeBinding {
   closeConnections(sessionId: number): void;
   ref(): void;
   unref(): void;
+  /** Lets the curl thread run the commands queued so far. */
+  wake(): void;
   versions(): NativeVersions;
 }
 
@@ -142,6 +144,24 @@ export interface HopListener {
 }
 
 let binding: NativeBinding | undefined;
+let wakeScheduled = false;
+
+function wakeCurlThread(): void {
+  wakeScheduled = false;
+  binding!.wake();
+}
+
+/** Commands queue up during one JS turn and the curl thread is woken once, when the turn's
+ * synchronous work is done (a microtask): a batch of events that starts fifty requests costs
+ * one wake-up, not fifty. */
+function scheduleWake(): void {
+  if (!wakeScheduled) {
+    wakeScheduled = true;
+    queueMicrotask(wakeCurlThread);
+  }
+}
+
+const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeSession', 'closeConnections'] as const;
 const listeners = new Map<number, HopListener>();
 let nextHopId = 1;
 
@@ -150,7 +170,19 @@ export function native(): NativeBinding {
   if (binding === undefined) {
     const loaded = loadBinding() as NativeBinding;
     loaded.init(dispatch);
-    binding = loaded;
+    // Every command schedules the wake-up of its turn.
+    const wrapped: Record<string, unknown> = {};
+    for (const name of ['init', 'ref', 'unref', 'wake', 'versions'] as const) {
+      wrapped[name] = (loaded[name] as (...args: unknown[]) => unknown).bind(loaded);
+    }
+    for (const name of COMMANDS) {
+      const command = (loaded[name] as (...args: unknown[]) => void).bind(loaded);
+      wrapped[name] = (...args: unknown[]) => {
+        command(...args);
+        scheduleWake();
+      };
+    }
+    binding = wrapped as unknown as NativeBinding;
   }
   return binding;
 }
