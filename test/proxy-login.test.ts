@@ -212,6 +212,11 @@ for (const c of CASES) {
       const result = await freshRequest(origin, ses, '/omit', 'omit body', () => [ch.username, ch.password], { credentials: 'omit' });
       t.deepEqual(result.logins, [ch.info]);
       assertDelivered(t, result, origin, '/omit', 'omit body');
+      // Cached proxy credentials are used under 'omit' too (Electron's session spec).
+      await ses.closeAllConnections();
+      const again = await freshRequest(origin, ses, '/omit-again', 'omit again', () => null, { credentials: 'omit' });
+      t.is(again.logins.length, 0, describe(again));
+      assertDelivered(t, again, origin, '/omit-again', 'omit again');
     });
 
     declare(title("the next request uses the auth cache without 'login'; clearAuthCache() brings the prompt back"), c.kinds, async (t) => {
