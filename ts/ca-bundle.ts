@@ -20,6 +20,7 @@ const SYSTEM_BUNDLES = [
 let cached: string | undefined;
 
 let privateDir: string | undefined;
+let bundleCount = 0;
 
 /** Writes a combined bundle where only this process can have put it: a fresh directory of
  * its own (mode 0700), removed at exit. A predictable shared path would let another local
@@ -30,7 +31,7 @@ function writeBundle(contents: string): string {
     const dir = privateDir;
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   }
-  const file = path.join(privateDir, `bundle-${Date.now()}.pem`);
+  const file = path.join(privateDir, `bundle-${++bundleCount}.pem`);
   fs.writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
   return file;
 }

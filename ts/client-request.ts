@@ -474,7 +474,10 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   /** @internal */
   onDone(outcome: HopOutcome): void {
     this._hopId = 0;
-    if (this._login !== null && this._login.onDone(outcome)) return;
+    // A proxy can refuse a hop before any response (CONNECT 407, SOCKS5 authentication), so a
+    // hop through a proxy may need the login controller even without a head.
+    const login = this._login ?? (this._hopProxy?.host !== undefined && outcome.curlCode !== 0 ? this._loginController() : null);
+    if (login !== null && login.onDone(outcome)) return;
     if (this._fallBackToNextProxy(outcome)) return;
     this._complete(outcome);
   }

@@ -52,10 +52,11 @@ interface Party {
   rejected: number;
   triedUrlIdentity: boolean;
   triedCache: boolean;
+  triedAmbient: boolean;
 }
 
 function newParty(): Party {
-  return { credential: null, offered: null, rejected: 0, triedUrlIdentity: false, triedCache: false };
+  return { credential: null, offered: null, rejected: 0, triedUrlIdentity: false, triedCache: false, triedAmbient: false };
 }
 
 let supportedSchemes: Set<AuthScheme> | undefined;
@@ -219,6 +220,13 @@ export class LoginController {
         this._retry(party, { username: cached.username, password: cached.password, mask: SCHEME_MASK[cached.scheme], entry: cached });
         return;
       }
+    }
+    if (challenge.scheme === 'negotiate' && !party.triedAmbient) {
+      // Like Chromium, Negotiate first tries the process's own Kerberos credentials (the ticket
+      // cache) without asking: empty credentials tell libcurl to use them.
+      party.triedAmbient = true;
+      this._retry(party, { username: '', password: '', mask: SCHEME_MASK.negotiate });
+      return;
     }
     let answered = false;
     const callback: LoginCallback = (username?: string, password?: string) => {

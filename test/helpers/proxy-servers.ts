@@ -405,7 +405,8 @@ async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
   const { stop, startMs } = await spawnServer({
     name: `squid (${auth})`,
     command: 'squid',
-    args: ['-N', '-f', conf],
+    // -n: a service name of its own, so concurrent squids do not share shared-memory segments.
+    args: ['-N', '-n', `curlnet${port}`, '-f', conf],
     dir,
     ports: httpsPort !== undefined ? [port, httpsPort] : [port],
     env,
