@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resetCaBundle } from '../../ts/ca-bundle';
-import { net, session, Session } from '../../ts/index';
+import { net, session, Session, versions } from '../../ts/index';
 import type { AuthInfo, ClientRequestConstructorOptions, IncomingMessage } from '../../ts/index';
 import {
   freePort,
@@ -188,6 +188,8 @@ export type ToolKind = Parameters<typeof missingTools>[0];
 /** `test` when everything needed is installed, else `test.skip`. */
 export function testIf<T>(test: T & { skip: T }, ...kinds: ToolKind[]): T {
   const missing = kinds.flatMap((k) => missingTools(k));
+  // Negotiate also needs a libcurl built with GSS-API (the bundled prebuild has none).
+  if (kinds.includes('kerberos') && !versions().features.spnego) missing.push('libcurl with GSS-API');
   return missing.length ? test.skip : test;
 }
 
