@@ -146,6 +146,50 @@ function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/** Socket inodes of the sockets listening on 127.0.0.1:`port` (from /proc/net/tcp). */
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readIfExists(table).split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (HEXIP:HEXPORT), state f[3] (0A = LISTEN), inode f[9].
+      if (f.length > 9 && f[3] === '0A' && f[1].endsWith(`:${hexPort}`)) inodes.add(f[9]);
+    }
+  }
+  return inodes;
+}
+
+/** Whether a process of the server's process group holds the socket listening on `port`. A
+ * port probed free by freePort() can be taken by another test's server before this one binds
+ * it; a TCP connect alone would then mistake that server for this one. */
+function portOwnedByGroup(port: number, pgid: number): boolean {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return false;
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    const stat = readIfExists(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue; // field 5 of stat: the process group
+    let fds: string[] = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target = '';
+      try {
+        target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m && inodes.has(m[1])) return true;
+    }
+  }
+  return false;
+}
+
 function readIfExists(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -202,6 +246,7 @@ async function spawnServer(spec: SpawnSpec): Promise<{ child: ChildProcess; stop
   let spawnError: Error | null = null;
   child.once('error', (err) => (spawnError = err));
   const deadline = Date.now() + 10_000;
+  let foreignSince: number | undefined;
   for (;;) {
     if (spawnError || child.exitCode !== null || child.signalCode !== null) {
       const details = spec.diagnostics.map((f) => `--- ${path.basename(f)}\n${readIfExists(f).slice(-3000)}`).join('\n');
@@ -209,7 +254,17 @@ async function spawnServer(spec: SpawnSpec): Promise<{ child: ChildProcess; stop
       throw new Error(`${spec.name} did not start (${spawnError ?? `exit ${child.exitCode ?? child.signalCode}`})\n${details}`);
     }
     const ready = await Promise.all(spec.ports.map((p) => canConnect(p)));
-    if (ready.every(Boolean)) break;
+    if (ready.every(Boolean)) {
+      if (spec.ports.every((p) => portOwnedByGroup(p, child.pid!))) break;
+      // Connectable, but not ours (yet): another server got the port first, or ours has
+      // not bound all of its ports. Wait a little for ours, then give up as a bind failure
+      // (withPortRetry starts again on other ports).
+      foreignSince ??= Date.now();
+      if (Date.now() - foreignSince > 2000 || Date.now() > deadline) {
+        await stop();
+        throw new Error(`${spec.name}: Cannot bind: a port was taken by another process (EADDRINUSE)`);
+      }
+    }
     if (Date.now() > deadline) {
       const details = spec.diagnostics.map((f) => `--- ${path.basename(f)}\n${readIfExists(f).slice(-3000)}`).join('\n');
       await stop();
