@@ -121,7 +121,7 @@ SessionMulti* Engine::GetSession(uint32_t id) {
 void Engine::StartTransfer(std::unique_ptr<TransferSpec> spec) {
   uint32_t id = spec->id;
   SessionMulti* session = GetSession(spec->session_id);
-  auto transfer = std::make_unique<Transfer>(this, session, &easy_pool_, std::move(spec));
+  auto transfer = std::make_unique<Transfer>(this, session, &easy_pool_, sink_.pool().get(), std::move(spec));
   std::string error;
   if (!transfer->Configure(&error) || !session->Add(transfer->easy())) {
     Event done(EventType::kDone, id);

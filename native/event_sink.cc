@@ -7,35 +7,47 @@ namespace {
 
 // Below this size a copy is cheaper than an external buffer's finalizer.
 constexpr size_t kExternalBufferMin = 64 * 1024;
+// External chunks are only freed when V8 collects their Buffers, which it does not hurry to do
+// for memory it cannot see. Past this much outstanding, chunks are copied into V8-managed
+// memory instead: bounded memory, and allocation pressure that makes V8 collect the rest.
+constexpr size_t kMaxOutstandingExternal = 64u << 20;
 
-napi_value MakeBuffer(napi_env env, std::vector<char>& bytes) {
+struct PooledChunk {
+  std::vector<char> bytes;
+  std::shared_ptr<ChunkPool> pool;
+};
+
+}  // namespace
+
+napi_value EventSink::MakeBuffer(napi_env env, std::vector<char>& bytes) {
   napi_value result = nullptr;
-  if (bytes.size() >= kExternalBufferMin) {
-    auto* owned = new std::vector<char>(std::move(bytes));
+  size_t size = bytes.size();
+  if (size >= kExternalBufferMin && pool_->outstanding() + size <= kMaxOutstandingExternal) {
+    auto* owned = new PooledChunk{std::move(bytes), pool_};
     napi_status status = napi_create_external_buffer(
-        env, owned->size(), owned->data(),
-        [](napi_env env, void*, void* hint) {
-          auto* memory = static_cast<std::vector<char>*>(hint);
-          int64_t ignored;
-          napi_adjust_external_memory(env, -static_cast<int64_t>(memory->size()), &ignored);
-          delete memory;
+        env, size, owned->bytes.data(),
+        [](napi_env, void*, void* hint) {
+          auto* chunk = static_cast<PooledChunk*>(hint);
+          chunk->pool->Returned(chunk->bytes.size());
+          chunk->pool->Give(std::move(chunk->bytes));
+          delete chunk;
         },
         owned, &result);
     if (status == napi_ok) {
-      // V8 must know about memory it cannot see, or it collects these buffers too late.
-      int64_t ignored;
-      napi_adjust_external_memory(env, static_cast<int64_t>(owned->size()), &ignored);
+      pool_->Lent(size);
       return result;
     }
     // Electron's memory cage refuses external buffers: fall back to one copy.
-    bytes = std::move(*owned);
+    bytes = std::move(owned->bytes);
     delete owned;
   }
   void* copy = nullptr;
-  napi_create_buffer_copy(env, bytes.size(), bytes.data(), &copy, &result);
+  napi_create_buffer_copy(env, size, bytes.data(), &copy, &result);
+  pool_->Give(std::move(bytes));
   return result;
 }
 
+namespace {
 }  // namespace
 
 napi_status EventSink::Open(napi_env env, napi_value dispatcher, napi_finalize on_finalized,

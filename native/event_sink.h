@@ -5,9 +5,11 @@
 
 #include <node_api.h>
 
+#include <memory>
 #include <mutex>
 #include <vector>
 
+#include "chunk_pool.h"
 #include "event.h"
 
 namespace curlnet {
@@ -29,11 +31,17 @@ class EventSink {
   // curl thread.
   void Post(std::vector<Event>& batch);
 
+  // Where response chunk memory goes back to once JS is done with it.
+  const std::shared_ptr<ChunkPool>& pool() const { return pool_; }
+
  private:
   static void CallJs(napi_env env, napi_value dispatcher, void* context, void* data);
+  napi_value MakeBuffer(napi_env env, std::vector<char>& bytes);
   void Deliver(napi_env env, napi_value dispatcher);
 
   napi_threadsafe_function tsfn_ = nullptr;
+  // Shared: finalizers of Buffers may run after the engine is gone.
+  std::shared_ptr<ChunkPool> pool_ = std::make_shared<ChunkPool>();
   std::mutex mutex_;
   std::vector<Event> pending_;
   bool scheduled_ = false;

@@ -35,8 +35,9 @@ bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:",
 
 }  // namespace
 
-Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, std::unique_ptr<TransferSpec> spec)
-    : host_(host), session_(session), pool_(pool), spec_(std::move(spec)) {
+Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, ChunkPool* chunks,
+                   std::unique_ptr<TransferSpec> spec)
+    : host_(host), session_(session), pool_(pool), chunks_(chunks), spec_(std::move(spec)) {
   // Header blocks before the connection is ready (CURLOPT_PREREQFUNCTION) can only be
   // responses to a proxy's CONNECT. A reused tunnel has none.
   tunnel_pending_ = !spec_->proxy.empty();
@@ -283,6 +284,9 @@ size_t Transfer::OnWrite(const char* data, size_t length) {
     // action can read far more than one chunk.
     pause_bits_ |= CURLPAUSE_RECV;
     return CURL_WRITEFUNC_PAUSE;
+  }
+  if (pending_body_.capacity() == 0) {
+    pending_body_ = chunks_->Take(std::max<size_t>(length, static_cast<size_t>(kReceiveBufferSize)));
   }
   pending_body_.insert(pending_body_.end(), data, data + length);
   unacknowledged_ += length;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "chunk_pool.h"
 #include "easy_pool.h"
 #include "event.h"
 #include "response_head.h"
@@ -31,13 +32,14 @@ class Transfer {
  public:
   // Response bytes JS may hold unconsumed before libcurl is paused, and the level at which
   // it resumes. Large enough that a reading consumer never causes a pause.
-  static constexpr uint64_t kResponseHighWater = 4u << 20;
-  static constexpr uint64_t kResponseResumeLevel = 2u << 20;
+  static constexpr uint64_t kResponseHighWater = 2u << 20;
+  static constexpr uint64_t kResponseResumeLevel = 1u << 20;
   // A streamed upload keeps what libcurl has read, up to this much, so libcurl can rewind for
   // its own retries (dead reused connection, auth rounds it runs itself).
   static constexpr uint64_t kReplayLimit = 1u << 20;
 
-  Transfer(TransferHost* host, class SessionMulti* session, EasyPool* pool, std::unique_ptr<TransferSpec> spec);
+  Transfer(TransferHost* host, class SessionMulti* session, EasyPool* pool, ChunkPool* chunks,
+           std::unique_ptr<TransferSpec> spec);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -80,6 +82,7 @@ class Transfer {
   TransferHost* host_;
   class SessionMulti* session_;
   EasyPool* pool_;
+  ChunkPool* chunks_;
   std::unique_ptr<TransferSpec> spec_;
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;

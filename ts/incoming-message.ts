@@ -7,7 +7,7 @@ import { foldResponseHeaders } from './headers';
 import type { HopHead } from './native';
 
 /** Consumed bytes are reported to the curl thread in batches of at least this much. */
-const ACK_QUANTUM = 512 * 1024;
+const ACK_QUANTUM = 256 * 1024;
 
 export interface ResponseFlowControl {
   acknowledge(bytes: number): void;
