@@ -28,6 +28,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
       InstanceMethod("unref", &Addon::Unref),
       InstanceMethod("versions", &Addon::Versions),
       InstanceMethod("wake", &Addon::Wake),
+      InstanceMethod("pull", &Addon::Pull),
   });
 }
 

@@ -29,6 +29,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Versions(const Napi::CallbackInfo& info);
   Napi::Value Wake(const Napi::CallbackInfo& info);
+  Napi::Value Pull(const Napi::CallbackInfo& info);
 
  private:
   Engine& RequireEngine(Napi::Env env);

@@ -37,6 +37,11 @@ class Engine : public TransferHost {
   // TransferHost (curl thread).
   void Emit(Event&& event) override { outbox_.push_back(std::move(event)); }
   void MarkDirty(Transfer* transfer) override { dirty_.push_back(transfer->id()); }
+  uint64_t ResponseWindow() const override {
+    uint64_t share = Transfer::kResponseBudget / (transfers_.empty() ? 1 : transfers_.size());
+    if (share > Transfer::kResponseHighWater) return Transfer::kResponseHighWater;
+    return share < Transfer::kMinResponseWindow ? Transfer::kMinResponseWindow : share;
+  }
 
  private:
   static void ThreadMain(void* self);

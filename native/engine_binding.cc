@@ -159,6 +159,20 @@ Napi::Value Addon::Wake(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// pull() → [numbers, refs, more] | undefined: the next slice of events, taken by JS itself.
+Napi::Value Addon::Pull(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!engine_) return env.Undefined();
+  napi_value numbers, refs;
+  bool more = false;
+  if (!engine_->sink().TakeSlice(env, &numbers, &refs, &more)) return env.Undefined();
+  Napi::Array result = Napi::Array::New(env, 3);
+  result.Set(0u, Napi::Value(env, numbers));
+  result.Set(1u, Napi::Value(env, refs));
+  result.Set(2u, Napi::Boolean::New(env, more));
+  return result;
+}
+
 Napi::Value Addon::Ref(const Napi::CallbackInfo& info) {
   RequireEngine(info.Env()).sink().Ref(info.Env());
   return info.Env().Undefined();

@@ -83,12 +83,8 @@ void EventSink::Post(std::vector<Event>& batch) {
   bool schedule = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (pending_.empty()) {
-      pending_.swap(batch);
-    } else {
-      for (Event& e : batch) pending_.push_back(std::move(e));
-      batch.clear();
-    }
+    for (Event& e : batch) pending_.push_back(std::move(e));
+    batch.clear();
     if (!scheduled_) scheduled_ = schedule = true;
   }
   if (schedule && tsfn_) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
@@ -100,26 +96,31 @@ void EventSink::CallJs(napi_env env, napi_value dispatcher, void* context, void*
   static_cast<EventSink*>(context)->Deliver(env, dispatcher);
 }
 
-void EventSink::Deliver(napi_env env, napi_value dispatcher) {
+bool EventSink::TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, bool* more) {
   std::vector<Event> batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    batch.swap(pending_);
-    scheduled_ = false;
+    size_t bytes = 0;
+    while (!pending_.empty() && batch.size() < kSliceEvents && (batch.empty() || bytes < kSliceBytes)) {
+      bytes += pending_.front().data.size();
+      batch.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    *more = !pending_.empty();
+    // While JS will pull the rest itself, new events need no new call.
+    if (!*more) scheduled_ = false;
   }
-  if (batch.empty()) return;
+  if (batch.empty()) return false;
 
   // Numbers go in one Float64Array-shaped buffer (type, id, kEventNumbers slots per event);
   // strings and Buffers in one array, two slots per event.
   constexpr size_t kStride = 2 + kEventNumbers;
-  napi_value numbers;
   void* raw = nullptr;
-  napi_value refs;
   // While Node tears the environment down, JS can no longer run and allocation fails: the
   // batch is dropped (nobody is left to receive it).
-  if (napi_create_arraybuffer(env, batch.size() * kStride * sizeof(double), &raw, &numbers) != napi_ok ||
-      raw == nullptr || napi_create_array_with_length(env, batch.size() * 2, &refs) != napi_ok) {
-    return;
+  if (napi_create_arraybuffer(env, batch.size() * kStride * sizeof(double), &raw, numbers) != napi_ok ||
+      raw == nullptr || napi_create_array_with_length(env, batch.size() * 2, refs) != napi_ok) {
+    return false;
   }
   double* out = static_cast<double*>(raw);
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -130,24 +131,30 @@ void EventSink::Deliver(napi_env env, napi_value dispatcher) {
     memcpy(slot + 2, event.num, sizeof(event.num));
     napi_value value;
     if (event.type == EventType::kData) {
-      napi_set_element(env, refs, static_cast<uint32_t>(i * 2), MakeBuffer(env, event.data));
+      napi_set_element(env, *refs, static_cast<uint32_t>(i * 2), MakeBuffer(env, event.data));
       continue;
     }
     if (!event.text.empty()) {
       napi_create_string_utf8(env, event.text.data(), event.text.size(), &value);
-      napi_set_element(env, refs, static_cast<uint32_t>(i * 2), value);
+      napi_set_element(env, *refs, static_cast<uint32_t>(i * 2), value);
     }
     if (!event.text2.empty()) {
       napi_create_string_utf8(env, event.text2.data(), event.text2.size(), &value);
-      napi_set_element(env, refs, static_cast<uint32_t>(i * 2 + 1), value);
+      napi_set_element(env, *refs, static_cast<uint32_t>(i * 2 + 1), value);
     }
   }
-  napi_value argv[2] = {numbers, refs};
+  return true;
+}
+
+void EventSink::Deliver(napi_env env, napi_value dispatcher) {
+  napi_value argv[3];
+  bool more = false;
+  if (!TakeSlice(env, &argv[0], &argv[1], &more)) return;
+  napi_get_boolean(env, more, &argv[2]);
   napi_value global;
   napi_get_global(env, &global);
   napi_value ignored;
-  // An exception thrown by the dispatcher is reported by Node as uncaught, as for any callback.
-  napi_call_function(env, global, dispatcher, 2, argv, &ignored);
+  napi_call_function(env, global, dispatcher, 3, argv, &ignored);
 }
 
 }  // namespace curlnet

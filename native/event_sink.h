@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <memory>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -31,6 +32,12 @@ class EventSink {
   // curl thread.
   void Post(std::vector<Event>& batch);
 
+  // JS thread: converts the next slice of pending events (at most kSliceBytes of body data or
+  // kSliceEvents events), so no single call materialises an unbounded batch. `more` says
+  // whether events remain; JS then pulls them itself (binding.pull) after yielding to the
+  // event loop. Returns false when there was nothing to take.
+  bool TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, bool* more);
+
   // Where response chunk memory goes back to once JS is done with it.
   const std::shared_ptr<ChunkPool>& pool() const { return pool_; }
 
@@ -43,7 +50,9 @@ class EventSink {
   // Shared: finalizers of Buffers may run after the engine is gone.
   std::shared_ptr<ChunkPool> pool_ = std::make_shared<ChunkPool>();
   std::mutex mutex_;
-  std::vector<Event> pending_;
+  static constexpr size_t kSliceBytes = 2u << 20;
+  static constexpr size_t kSliceEvents = 1024;
+  std::deque<Event> pending_;
   bool scheduled_ = false;
   bool refed_ = false;
 };

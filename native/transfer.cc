@@ -278,7 +278,10 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
 
 size_t Transfer::OnWrite(const char* data, size_t length) {
   CommitHead();
-  if (unacknowledged_ > 0 && unacknowledged_ + length > kResponseHighWater) {
+  // Pausing needs at least half the smallest window outstanding: JS acknowledges in steps of
+  // at most that much (ts/incoming-message.ts ACK_QUANTUM), so once it has read everything,
+  // what is left unacknowledged is below the resume level and the transfer always resumes.
+  if (unacknowledged_ >= kMinResponseWindow / 2 && unacknowledged_ + length > host_->ResponseWindow()) {
     // libcurl keeps this chunk and offers it again once the transfer is unpaused. Pausing
     // right here, rather than later in the loop turn, is what bounds memory: one socket
     // action can read far more than one chunk.
@@ -300,7 +303,7 @@ size_t Transfer::OnWrite(const char* data, size_t length) {
 
 void Transfer::Acknowledge(uint64_t bytes) {
   unacknowledged_ = bytes >= unacknowledged_ ? 0 : unacknowledged_ - bytes;
-  if ((pause_bits_ & CURLPAUSE_RECV) && unacknowledged_ <= kResponseResumeLevel) {
+  if ((pause_bits_ & CURLPAUSE_RECV) && unacknowledged_ <= host_->ResponseWindow() / 2) {
     SetPause(0, CURLPAUSE_RECV);
   }
 }

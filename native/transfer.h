@@ -26,6 +26,9 @@ class TransferHost {
   // The transfer has buffered response bytes or upload accounting to flush at the end of
   // this loop turn.
   virtual void MarkDirty(class Transfer* transfer) = 0;
+  // Response bytes one transfer may have outstanding in JS before it is paused: a fixed
+  // budget shared by all transfers in flight, within [kMinResponseWindow, kResponseHighWater].
+  virtual uint64_t ResponseWindow() const = 0;
 };
 
 class Transfer {
@@ -33,7 +36,8 @@ class Transfer {
   // Response bytes JS may hold unconsumed before libcurl is paused, and the level at which
   // it resumes. Large enough that a reading consumer never causes a pause.
   static constexpr uint64_t kResponseHighWater = 2u << 20;
-  static constexpr uint64_t kResponseResumeLevel = 1u << 20;
+  static constexpr uint64_t kMinResponseWindow = 256u << 10;
+  static constexpr uint64_t kResponseBudget = 32u << 20;
   // A streamed upload keeps what libcurl has read, up to this much, so libcurl can rewind for
   // its own retries (dead reused connection, auth rounds it runs itself).
   static constexpr uint64_t kReplayLimit = 1u << 20;

@@ -6,8 +6,10 @@ import { Readable } from 'node:stream';
 import { foldResponseHeaders } from './headers';
 import type { HopHead } from './native';
 
-/** Consumed bytes are reported to the curl thread in batches of at least this much. */
-const ACK_QUANTUM = 256 * 1024;
+/** Consumed bytes are reported to the curl thread in batches of at least this much. It must
+ * not exceed half the smallest per-transfer window (native/transfer.h kMinResponseWindow), or
+ * a paused transfer could wait for an acknowledgement that never comes. */
+const ACK_QUANTUM = 128 * 1024;
 
 export interface ResponseFlowControl {
   acknowledge(bytes: number): void;

@@ -37,7 +37,9 @@ export interface HopExtras {
 }
 
 export interface NativeBinding {
-  init(dispatch: (numbers: ArrayBuffer, refs: unknown[]) => void): void;
+  init(dispatch: (numbers: ArrayBuffer, refs: unknown[], more: boolean) => void): void;
+  /** The next slice of pending events, when a delivery said there were more. */
+  pull(): [ArrayBuffer, unknown[], boolean] | undefined;
   start(
     id: number,
     sessionId: number,
@@ -172,7 +174,7 @@ export function native(): NativeBinding {
     loaded.init(dispatch);
     // Every command schedules the wake-up of its turn.
     const wrapped: Record<string, unknown> = {};
-    for (const name of ['init', 'ref', 'unref', 'wake', 'versions'] as const) {
+    for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull'] as const) {
       wrapped[name] = (loaded[name] as (...args: unknown[]) => unknown).bind(loaded);
     }
     for (const name of COMMANDS) {
@@ -207,25 +209,82 @@ export function activeHopCount(): number {
   return listeners.size;
 }
 
-function dispatch(buffer: ArrayBuffer, refs: unknown[]): void {
-  const numbers = new Float64Array(buffer);
-  const count = numbers.length / EVENT_STRIDE;
-  for (let i = 0; i < count; i++) {
-    const base = i * EVENT_STRIDE;
-    const id = numbers[base + 1];
-    const listener = listeners.get(id);
-    if (listener === undefined) continue;
-    // A finished hop is forgotten before its listener runs, so the listener may start the
-    // next hop (redirect, login retry) without the count ever passing through zero twice.
-    if (numbers[base] === EventType.Done) unregisterHop(id);
-    try {
-      deliver(listener, numbers, base, refs, i * 2);
-    } catch (error) {
-      // An exception from an event handler must become an uncaught exception, as it would in
-      // Electron. Thrown back into Node-API it would only be a warning (DEP0168), and it must
-      // not starve the rest of the batch either.
-      process.nextTick(rethrow, error);
+interface Batch {
+  numbers: Float64Array;
+  refs: unknown[];
+  next: number;
+}
+
+/** Batches not yet fully delivered, oldest first. */
+const backlog: Batch[] = [];
+let draining = false;
+/** The native side holds more events for JS to pull once the backlog is delivered. */
+let nativeHasMore = false;
+/** One slice of event delivery runs at most this long before the event loop gets a turn:
+ * many busy transfers must not turn one batch into one long task. */
+const SLICE_NS = 2_000_000n;
+
+function dispatch(buffer: ArrayBuffer, refs: unknown[], more: boolean): void {
+  backlog.push({ numbers: new Float64Array(buffer), refs, next: 0 });
+  nativeHasMore = more;
+  if (!draining) drain();
+}
+
+/** Takes the next slice from the native side, after the event loop had its turn. */
+function pullMore(): void {
+  const slice = binding!.pull();
+  if (slice === undefined) {
+    nativeHasMore = false;
+    draining = false;
+    return;
+  }
+  backlog.push({ numbers: new Float64Array(slice[0]), refs: slice[1], next: 0 });
+  nativeHasMore = slice[2];
+  drain();
+}
+
+function drain(): void {
+  draining = true;
+  const started = process.hrtime.bigint();
+  let sinceCheck = 0;
+  while (backlog.length > 0) {
+    const batch = backlog[0];
+    const count = batch.numbers.length / EVENT_STRIDE;
+    while (batch.next < count) {
+      deliverOne(batch, batch.next++);
+      if (++sinceCheck >= 16) {
+        sinceCheck = 0;
+        if (process.hrtime.bigint() - started > SLICE_NS) {
+          setImmediate(drain);
+          return;
+        }
+      }
     }
+    backlog.shift();
+  }
+  if (nativeHasMore) {
+    setImmediate(pullMore);
+    return;
+  }
+  draining = false;
+}
+
+function deliverOne(batch: Batch, i: number): void {
+  const numbers = batch.numbers;
+  const base = i * EVENT_STRIDE;
+  const id = numbers[base + 1];
+  const listener = listeners.get(id);
+  if (listener === undefined) return;
+  // A finished hop is forgotten before its listener runs, so the listener may start the
+  // next hop (redirect, login retry) without the count ever passing through zero twice.
+  if (numbers[base] === EventType.Done) unregisterHop(id);
+  try {
+    deliver(listener, numbers, base, batch.refs, i * 2);
+  } catch (error) {
+    // An exception from an event handler must become an uncaught exception, as it would in
+    // Electron. Thrown back into Node-API it would only be a warning (DEP0168), and it must
+    // not starve the rest of the batch either.
+    process.nextTick(rethrow, error);
   }
 }
 
