@@ -319,7 +319,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   }
 
   private _launchPlan(proxies: ProxyHop[]): void {
-    this._proxyFallbacks = proxies.slice(1);
+    this._proxyFallbacks = proxies.length > 1 ? proxies.slice(1) : NO_FALLBACKS;
     this._launchHop(proxies[0]);
   }
 
@@ -636,6 +636,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   }
 }
 
+const NO_FALLBACKS: ProxyHop[] = [];
 const ACCEPT_ENCODING_PLAIN = 'gzip, deflate';
 let secureEncodings: string | undefined;
 /** Chromium adds br and zstd on secure origins; only what the loaded libcurl can decode. */

@@ -23,6 +23,7 @@ export interface ProxyHop {
 }
 
 export const DIRECT_HOP: ProxyHop = Object.freeze({ url: '', flags: 0 });
+const DIRECT_PLAN: ProxyHop[] = Object.freeze([DIRECT_HOP]) as ProxyHop[];
 
 export function toProxyHop(choice: ProxyChoice): ProxyHop {
   if (choice.kind === 'direct') return DIRECT_HOP;
@@ -65,6 +66,10 @@ export class SessionProxy {
   private _direct = false;
   /** No setConfig() is being applied (resolveSync answers for the current config). */
   private _settled = true;
+  /** Plans by origin, for configurations that do not ask a PAC script: they only depend on
+   * scheme, host and port. Only single-entry plans are kept, so the bad-proxy ordering of
+   * failover lists is never stale. Cleared whenever the configuration changes. */
+  private readonly _byOrigin = new Map<string, ProxyHop[]>();
 
   private resolver(): ProxyResolver {
     if (this._resolver === null) {
@@ -76,6 +81,7 @@ export class SessionProxy {
 
   setConfig(config: ProxyConfig): Promise<void> {
     this._settled = false;
+    this._byOrigin.clear();
     const applied = this.resolver().setConfig(config);
     const settle = () => {
       this._settled = true;
@@ -94,16 +100,22 @@ export class SessionProxy {
   }
 
   reload(): Promise<void> {
+    this._byOrigin.clear();
     return this.resolver().setConfig(this._config);
   }
 
   /** Ordered failover list for one hop. Synchronous unless a PAC script must be asked. */
   plan(url: URL): ProxyHop[] | Promise<ProxyHop[]> {
-    if (this._direct) return [DIRECT_HOP];
+    if (this._direct) return DIRECT_PLAN;
+    const origin = `${url.protocol}//${url.host}`;
+    const known = this._byOrigin.get(origin);
+    if (known !== undefined) return known;
     const resolver = this.resolver();
     const now = this._settled ? resolver.resolveSync(url) : null;
-    if (now !== null) return now.length === 1 && now[0].kind === 'direct' ? [DIRECT_HOP] : now.map(toProxyHop);
-    return resolver.resolve(url.href).then((choices) => choices.map(toProxyHop));
+    if (now === null) return resolver.resolve(url.href).then((choices) => choices.map(toProxyHop));
+    const plan = now.length === 1 && now[0].kind === 'direct' ? DIRECT_PLAN : now.map(toProxyHop);
+    if (plan.length === 1 && this._byOrigin.size < 4096) this._byOrigin.set(origin, plan);
+    return plan;
   }
 
   resolve(url: string): Promise<ProxyChoice[]> {
@@ -112,6 +124,7 @@ export class SessionProxy {
 
   failed(hop: ProxyHop): void {
     if (hop.server !== undefined) this.resolver().markFailed(hop.server);
+    this._byOrigin.clear();
   }
 
   close(): void {
