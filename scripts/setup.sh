@@ -15,10 +15,13 @@ if [ -n "${missing// /}" ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
-# Test proxies are started by the tests themselves; stop the services Debian starts on install.
-for service in squid tinyproxy danted nginx; do
+# Test servers are started by the tests themselves, on ports of their own; stop the services
+# Debian starts on install (with systemd, or with init scripts where there is none).
+for service in squid tinyproxy danted nginx krb5-kdc krb5-admin-server; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
     systemctl stop "$service" || true
+  elif [ -x "/etc/init.d/$service" ]; then
+    "/etc/init.d/$service" stop >/dev/null 2>&1 || true
   fi
 done
 
