@@ -15,9 +15,14 @@ if [ -n "${missing// /}" ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
-# Test servers are started by the tests themselves, on ports of their own; stop the services
-# Debian starts on install (with systemd, or with init scripts where there is none).
-for service in squid tinyproxy danted nginx krb5-kdc krb5-admin-server; do
+# The tests start their own servers on ports of their own. Services that apt started just now,
+# for packages this run installed, are stopped again; anything that was already there is left
+# alone (with systemd, or with init scripts where there is none).
+declare -A service_of=([squid]=squid [tinyproxy]=tinyproxy [dante-server]=danted [nginx-light]=nginx
+  [krb5-kdc]=krb5-kdc [krb5-admin-server]=krb5-admin-server)
+for package in $missing; do
+  service=${service_of[$package]:-}
+  [ -n "$service" ] || continue
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
     systemctl stop "$service" || true
   elif [ -x "/etc/init.d/$service" ]; then
