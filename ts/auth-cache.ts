@@ -1,13 +1,20 @@
 // Credentials that worked, per (server or proxy, host, port, realm, scheme). A session owns
 // one; later requests offer the most recent entry for the same server or proxy up front, so
 // the user is not asked twice and a body is not sent to a challenge it already answered.
+import { CurlAuth } from './native';
 
 /** HTTP schemes, plus 'socks5' for a SOCKS5 proxy's username/password (RFC 1929), which
  * curl-net also reports through 'login' (Chromium has no SOCKS authentication). */
 export type AuthScheme = 'basic' | 'digest' | 'ntlm' | 'negotiate' | 'socks5';
 
 /** libcurl's CURLAUTH_* bit for each scheme. SOCKS5 credentials only need to be present. */
-export const SCHEME_MASK: Record<AuthScheme, number> = { basic: 1, digest: 2, negotiate: 4, ntlm: 8, socks5: 1 };
+export const SCHEME_MASK: Record<AuthScheme, number> = {
+  basic: CurlAuth.Basic,
+  digest: CurlAuth.Digest,
+  negotiate: CurlAuth.Negotiate,
+  ntlm: CurlAuth.Ntlm,
+  socks5: CurlAuth.Basic,
+};
 
 export interface AuthEntry {
   isProxy: boolean;

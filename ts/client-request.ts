@@ -94,7 +94,6 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   private _streamCopy: Buffer[] | null = [];
   private _streamCopyBytes = 0;
   private _uploadEnded = false;
-  private _uploadQueued = 0;
   private _heldWrites: Array<{ end: number; callback: (error?: Error | null) => void }> = [];
   private _uploadWritten = 0;
   private _uploadConsumed = 0;
@@ -225,8 +224,8 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     }
     native().write(this._hopId, chunk);
     this._uploadWritten += chunk.length;
-    this._uploadQueued = this._uploadWritten - this._uploadConsumed;
-    if (this._uploadQueued <= UPLOAD_WINDOW) callback();
+    // With the new chunk, this much waits for libcurl to take it.
+    if (this._uploadWritten - this._uploadConsumed <= UPLOAD_WINDOW) callback();
     else this._heldWrites.push({ end: this._uploadWritten, callback });
   }
 

@@ -8,7 +8,7 @@ import { AuthCache, AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MA
 import { AuthChallenge, chooseChallenge } from './auth-challenge';
 import { netError } from './errors';
 import { rawHeaderValues } from './headers';
-import { DoneFlag, HopHead, HopOutcome, native } from './native';
+import { CurlAuth, DoneFlag, HopHead, HopOutcome, native } from './native';
 import type { Session } from './session';
 import type { ProxyHop } from './session-proxy';
 
@@ -88,7 +88,7 @@ export function hopCredentials(
       cache.latestFor(true, proxy.host, proxy.port!) ??
       (proxy.username !== undefined
         ? // Credentials that came with the setting (environment variables): any scheme.
-          { username: proxy.username, password: proxy.password ?? '', mask: ANY_SCHEME }
+          { username: proxy.username, password: proxy.password ?? '', mask: CurlAuth.Any }
         : undefined);
     if (forProxy) result.proxy = forProxy;
   }
@@ -104,8 +104,6 @@ const CURLE_PROXY = 97;
  * method offered, or username/password rejected. */
 const SOCKS_AUTH_REFUSED = new Set([12, 33]);
 
-/** CURLAUTH_ANY: libcurl asks first, then answers with the strongest scheme offered. */
-const ANY_SCHEME = ~(1 << 4);
 
 export class LoginController {
   readonly server: Party = newParty();
