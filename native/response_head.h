@@ -37,7 +37,6 @@ class ResponseHeadParser {
 
   Line Feed(const char* data, size_t length);
   ResponseHead& block() { return block_; }
-  bool in_block() const { return in_block_; }
 
  private:
   void ParseStatusLine(const std::string& line);

@@ -120,7 +120,6 @@ class Transfer {
   uint64_t last_progress_ms_ = 0;
   uint64_t last_progress_value_ = UINT64_MAX;
 
-  friend class TransferTestAccess;
 };
 
 }  // namespace curlnet
