@@ -72,17 +72,10 @@ int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
   return close(fd);
 }
 
-void SessionMulti::Reset() {
+void SessionMulti::ReleaseMulti() {
   uv_timer_stop(&timer_);
   uv_idle_stop(&soon_);
-  curl_multi_cleanup(multi_);  // closes pooled connections; socket callbacks stop their polls
-  CreateMulti();
-}
-
-void SessionMulti::Close() {
-  uv_timer_stop(&timer_);
-  uv_idle_stop(&soon_);
-  curl_multi_cleanup(multi_);
+  curl_multi_cleanup(multi_);  // closes pooled connections through CloseSocket
   multi_ = nullptr;
   // Sockets libcurl closed without the callback (e.g. its resolver's socket pair).
   for (auto& entry : watches_) {
@@ -90,6 +83,15 @@ void SessionMulti::Close() {
              [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
   }
   watches_.clear();
+}
+
+void SessionMulti::Reset() {
+  ReleaseMulti();
+  CreateMulti();
+}
+
+void SessionMulti::Close() {
+  ReleaseMulti();
   uv_close(reinterpret_cast<uv_handle_t*>(&soon_), nullptr);
   // Close callbacks run in order, so `this` outlives the idle handle's close.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_),

@@ -50,6 +50,8 @@ class SessionMulti {
   static void OnPoll(uv_poll_t* poll, int status, int events);
 
   void CreateMulti();
+  // Cleans up the multi handle and every poll handle; the timer and idle handles stay.
+  void ReleaseMulti();
   void Drive(curl_socket_t fd, int action);
   void CollectFinished();
 
