@@ -1,5 +1,6 @@
 #include "session_multi.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace curlnet {
@@ -8,8 +9,42 @@ struct SessionMulti::SocketWatch {
   uv_poll_t poll;
   curl_socket_t fd;
   SessionMulti* owner;
-  int events;  // UV_READABLE/UV_WRITABLE libcurl asked for
+  int events;   // UV_READABLE/UV_WRITABLE libcurl asks for now; 0 after CURL_POLL_REMOVE
+  int watched;  // what the poll handle is started with; 0 when stopped
+  // Opened through OpenSocket, so it is closed through CloseSocket and its handle can outlive
+  // libcurl's interest. Other sockets (the threaded resolver's wake-up pair) are closed behind
+  // our back, and their fd numbers come back for new sockets.
+  bool pooled;
 };
+
+// Every uv_poll_start costs two epoll_ctl calls (libuv first takes the fd out of epoll), and
+// with keep-alive libcurl removes a socket after each response and asks for it again with the
+// next request. So the handle keeps watching a pooled socket libcurl stopped caring about, and
+// is only stopped if that socket actually reports something (the server closed an idle
+// connection).
+void SessionMulti::Watch(SocketWatch* watch, int events) {
+  watch->events = events;
+  if (!watch->pooled) {
+    // Closed behind our back, maybe already replaced by a new socket with the same number:
+    // whatever epoll holds for this fd is not to be trusted.
+    if (events == 0) {
+      DropWatch(watch->fd);
+    } else {
+      uv_poll_start(&watch->poll, events, &SessionMulti::OnPoll);
+      watch->watched = events;
+    }
+    return;
+  }
+  if (events == watch->watched) return;
+  if (events == 0) {
+    // Writable would fire at once and forever on an idle socket; readable can wait.
+    if (!(watch->watched & UV_WRITABLE)) return;
+    uv_poll_stop(&watch->poll);
+  } else {
+    uv_poll_start(&watch->poll, events, &SessionMulti::OnPoll);
+  }
+  watch->watched = events;
+}
 
 bool SessionMulti::MultiplexingIsSafe() {
   return curl_version_info(CURLVERSION_NOW)->version_num >= 0x080100;
@@ -59,16 +94,47 @@ bool SessionMulti::Add(CURL* easy) {
 
 void SessionMulti::Remove(CURL* easy) { curl_multi_remove_handle(multi_, easy); }
 
-int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
-  auto* session = static_cast<SessionMulti*>(self);
-  auto it = session->watches_.find(fd);
-  if (it != session->watches_.end()) {
-    SocketWatch* watch = it->second;
-    session->watches_.erase(it);
-    // uv_close takes the fd out of epoll now; the fd itself may be closed right after.
-    uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
-             [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
+SessionMulti::SocketWatch* SessionMulti::NewWatch(curl_socket_t fd, bool pooled) {
+  auto* watch = new SocketWatch();
+  watch->fd = fd;
+  watch->owner = this;
+  watch->events = 0;
+  watch->watched = 0;
+  watch->pooled = pooled;
+  if (uv_poll_init_socket(loop_, &watch->poll, fd) != 0) {
+    delete watch;
+    return nullptr;
   }
+  watch->poll.data = watch;
+  watches_[fd] = watch;
+  return watch;
+}
+
+void SessionMulti::DropWatch(curl_socket_t fd) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end()) return;
+  SocketWatch* watch = it->second;
+  watches_.erase(it);
+  // uv_close takes the fd out of epoll now; the fd itself may be closed right after.
+  uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
+           [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
+}
+
+curl_socket_t SessionMulti::OpenSocket(void* self, curlsocktype, struct curl_sockaddr* address) {
+  auto* session = static_cast<SessionMulti*>(self);
+  curl_socket_t fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd < 0) return CURL_SOCKET_BAD;
+  // A watch left on this fd number belonged to a socket closed without CloseSocket.
+  session->DropWatch(fd);
+  if (!session->NewWatch(fd, true)) {
+    close(fd);
+    return CURL_SOCKET_BAD;
+  }
+  return fd;
+}
+
+int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
+  static_cast<SessionMulti*>(self)->DropWatch(fd);
   return close(fd);
 }
 
@@ -102,9 +168,9 @@ int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, v
   auto* session = static_cast<SessionMulti*>(self);
   auto* watch = static_cast<SocketWatch*>(socket_data);
   if (what == CURL_POLL_REMOVE) {
-    // Stopped, not closed: the socket may go back to the pool and serve the next hop. The
-    // handle is closed with the socket (CloseSocket).
-    if (watch) uv_poll_stop(&watch->poll);
+    // Not closed: the socket may go back to the pool and serve the next hop. The handle is
+    // closed with the socket (CloseSocket).
+    if (watch) session->Watch(watch, 0);
     return 0;
   }
   if (!watch) {
@@ -112,24 +178,15 @@ int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, v
     if (found != session->watches_.end()) {
       watch = found->second;
     } else {
-      watch = new SocketWatch();
-      watch->fd = fd;
-      watch->owner = session;
-      watch->events = 0;
-      if (uv_poll_init_socket(session->loop_, &watch->poll, fd) != 0) {
-        delete watch;
-        return -1;
-      }
-      watch->poll.data = watch;
-      session->watches_[fd] = watch;
+      watch = session->NewWatch(fd, false);
+      if (!watch) return -1;
     }
     curl_multi_assign(session->multi_, fd, watch);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  watch->events = events;
-  uv_poll_start(&watch->poll, events, &SessionMulti::OnPoll);
+  session->Watch(watch, events);
   return 0;
 }
 
@@ -164,6 +221,13 @@ void SessionMulti::OnSoon(uv_idle_t* idle) {
 
 void SessionMulti::OnPoll(uv_poll_t* poll, int status, int events) {
   auto* watch = static_cast<SocketWatch*>(poll->data);
+  if (watch->events == 0) {
+    // An idle pooled socket became readable or failed: libcurl finds out when it next checks
+    // the connection; until then there is nothing to tell it.
+    uv_poll_stop(poll);
+    watch->watched = 0;
+    return;
+  }
   if (status < 0) {
     // libuv reports a socket error (e.g. a reset) without saying what it was, and stops the
     // poll. Let libcurl do the I/O it was waiting for, so it meets the real error and its
@@ -176,7 +240,12 @@ void SessionMulti::OnPoll(uv_poll_t* poll, int status, int events) {
   watch->owner->Drive(watch->fd, action);
   auto* handle = reinterpret_cast<uv_handle_t*>(poll);
   if (status < 0 && !uv_is_closing(handle) && !uv_is_active(handle)) {
-    uv_poll_start(poll, watch->events, &SessionMulti::OnPoll);
+    // libuv stopped the handle; watch again whatever libcurl still asks for.
+    watch->watched = 0;
+    if (watch->events) {
+      uv_poll_start(poll, watch->events, &SessionMulti::OnPoll);
+      watch->watched = watch->events;
+    }
   }
 }
 

@@ -31,6 +31,9 @@ class SessionMulti {
   // Every hop of this session closes its sockets through here (CURLOPT_CLOSESOCKETFUNCTION),
   // so a socket's poll handle lives exactly as long as the socket.
   static int CloseSocket(void* self, curl_socket_t fd);
+  // Every hop's sockets are opened here (CURLOPT_OPENSOCKETFUNCTION), so the session knows
+  // which sockets will be closed through CloseSocket.
+  static curl_socket_t OpenSocket(void* self, curlsocktype purpose, struct curl_sockaddr* address);
 
   bool Add(CURL* easy);
   void Remove(CURL* easy);
@@ -49,6 +52,9 @@ class SessionMulti {
   static void OnSoon(uv_idle_t* idle);
   static void OnPoll(uv_poll_t* poll, int status, int events);
 
+  SocketWatch* NewWatch(curl_socket_t fd, bool pooled);
+  void DropWatch(curl_socket_t fd);
+  void Watch(SocketWatch* watch, int events);
   void CreateMulti();
   // Cleans up the multi handle and every poll handle; the timer and idle handles stay.
   void ReleaseMulti();
