@@ -1,7 +1,5 @@
 #include "response_head.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <strings.h>
 
 namespace curlnet {
@@ -9,103 +7,112 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
-std::string Trim(const char* begin, const char* end) {
-  while (begin < end && IsSpace(*begin)) ++begin;
-  while (end > begin && IsSpace(end[-1])) --end;
-  return std::string(begin, end);
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
 }
 
-bool EqualsIgnoreCase(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
+bool EqualsIgnoreCase(std::string_view a, const char* b) {
+  size_t n = 0;
+  for (; b[n] != '\0'; ++n) {
+    if (n >= a.size()) return false;
+  }
+  return n == a.size() && strncasecmp(a.data(), b, n) == 0;
+}
 
-bool ContainsTokenIgnoreCase(const std::string& value, const char* token) {
-  size_t n = strlen(token);
-  for (size_t i = 0; i + n <= value.size(); ++i) {
-    if (strncasecmp(value.c_str() + i, token, n) == 0) return true;
+bool ContainsTokenIgnoreCase(std::string_view value, std::string_view token) {
+  for (size_t i = 0; i + token.size() <= value.size(); ++i) {
+    if (strncasecmp(value.data() + i, token.data(), token.size()) == 0) return true;
   }
   return false;
 }
 
-}  // namespace
-
-std::string ResponseHead::JoinFields() const {
-  std::string out;
-  size_t total = 0;
-  for (const auto& f : fields) total += f.first.size() + f.second.size() + 2;
-  out.reserve(total);
-  for (const auto& f : fields) {
-    if (!out.empty()) out.push_back('\n');
-    out.append(f.first);
-    out.push_back('\n');
-    out.append(f.second);
+// Reads a decimal number at the front of `s` (and drops it); 0 when there is none.
+int TakeNumber(std::string_view* s) {
+  int n = 0;
+  while (!s->empty() && s->front() >= '0' && s->front() <= '9' && n < 100000000) {
+    n = n * 10 + (s->front() - '0');
+    s->remove_prefix(1);
   }
-  return out;
+  return n;
 }
 
+}  // namespace
+
 ResponseHeadParser::Line ResponseHeadParser::Feed(const char* data, size_t length) {
-  const char* end = data + length;
-  while (end > data && (end[-1] == '\n' || end[-1] == '\r')) --end;
-  if (end == data) {
+  std::string_view line(data, length);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) {
     in_block_ = false;
     return Line::kBlockComplete;
   }
-  if (length >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+  if (line.substr(0, 5) == "HTTP/") {
+    std::string fields = std::move(block_.fields);
+    fields.clear();  // the capacity serves the next block (a 1xx or an auth round before it)
     block_ = ResponseHead();
+    block_.fields = std::move(fields);
+    block_.fields.reserve(512);
     content_length_.clear();
     location_.clear();
     in_block_ = true;
-    ParseStatusLine(std::string(data, end));
+    ParseStatusLine(line);
     return Line::kStatus;
   }
   if (!in_block_) return Line::kOutsideBlock;
-  if (IsSpace(*data)) {
-    // Obsolete line folding: the continuation belongs to the previous field's value.
-    if (!block_.fields.empty()) {
-      std::string more = Trim(data, end);
-      std::string& value = block_.fields.back().second;
-      if (!more.empty()) {
-        if (!value.empty()) value.push_back(' ');
-        value.append(more);
-      }
+  if (IsSpace(line.front())) {
+    // Obsolete line folding: the continuation belongs to the previous field's value, which
+    // is the end of the joined string.
+    std::string_view more = Trim(line);
+    if (block_.field_count > 0 && !more.empty()) {
+      if (block_.fields.back() != '\n') block_.fields.push_back(' ');
+      block_.fields.append(more);
     }
     return Line::kField;
   }
-  AddField(std::string(data, end));
+  AddField(line);
   return Line::kField;
 }
 
-void ResponseHeadParser::ParseStatusLine(const std::string& line) {
+void ResponseHeadParser::ParseStatusLine(std::string_view line) {
   // "HTTP/1.1 200 OK", "HTTP/2 200", "HTTP/1.0 404"
-  const char* p = line.c_str() + 5;
-  char* next = nullptr;
-  block_.version_major = static_cast<int>(strtol(p, &next, 10));
+  std::string_view rest = line.substr(5);
+  block_.version_major = TakeNumber(&rest);
   block_.version_minor = 0;
-  if (next && *next == '.') block_.version_minor = static_cast<int>(strtol(next + 1, &next, 10));
-  while (next && IsSpace(*next)) ++next;
-  block_.status = next ? static_cast<int>(strtol(next, &next, 10)) : 0;
-  if (next && IsSpace(*next)) ++next;
-  block_.reason = next ? Trim(next, line.c_str() + line.size()) : std::string();
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    block_.version_minor = TakeNumber(&rest);
+  }
+  while (!rest.empty() && IsSpace(rest.front())) rest.remove_prefix(1);
+  block_.status = TakeNumber(&rest);
+  if (!rest.empty() && IsSpace(rest.front())) rest.remove_prefix(1);
+  block_.reason.assign(Trim(rest));
 }
 
-void ResponseHeadParser::AddField(const std::string& line) {
+void ResponseHeadParser::AddField(std::string_view line) {
   size_t colon = line.find(':');
-  if (colon == std::string::npos) {
-    block_.fields.emplace_back(line, std::string());
-    return;
+  std::string_view name = line.substr(0, colon);
+  std::string_view value;
+  if (colon != std::string_view::npos) {
+    while (!name.empty() && IsSpace(name.back())) name.remove_suffix(1);
+    value = Trim(line.substr(colon + 1));
+    if (EqualsIgnoreCase(name, "transfer-encoding") && ContainsTokenIgnoreCase(value, "chunked")) {
+      block_.chunked = true;
+    } else if (EqualsIgnoreCase(name, "content-length")) {
+      if (block_.has_content_length && value != content_length_) block_.conflicting_content_length = true;
+      block_.has_content_length = true;
+      content_length_.assign(value);
+    } else if (EqualsIgnoreCase(name, "location")) {
+      if (!location_.empty() && value != location_) block_.conflicting_location = true;
+      location_.assign(value);
+    }
   }
-  std::string name(line, 0, colon);
-  while (!name.empty() && IsSpace(name.back())) name.pop_back();
-  std::string value = Trim(line.c_str() + colon + 1, line.c_str() + line.size());
-  if (EqualsIgnoreCase(name, "transfer-encoding") && ContainsTokenIgnoreCase(value, "chunked")) {
-    block_.chunked = true;
-  } else if (EqualsIgnoreCase(name, "content-length")) {
-    if (block_.has_content_length && value != content_length_) block_.conflicting_content_length = true;
-    block_.has_content_length = true;
-    content_length_ = value;
-  } else if (EqualsIgnoreCase(name, "location")) {
-    if (!location_.empty() && value != location_) block_.conflicting_location = true;
-    location_ = value;
-  }
-  block_.fields.emplace_back(std::move(name), std::move(value));
+  std::string& out = block_.fields;
+  if (block_.field_count > 0) out.push_back('\n');
+  out.append(name);
+  out.push_back('\n');
+  out.append(value);
+  ++block_.field_count;
 }
 
 }  // namespace curlnet

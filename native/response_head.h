@@ -5,8 +5,7 @@
 
 #include <cstddef>
 #include <string>
-#include <utility>
-#include <vector>
+#include <string_view>
 
 namespace curlnet {
 
@@ -15,15 +14,29 @@ struct ResponseHead {
   int version_major = 1;
   int version_minor = 1;
   std::string reason;
-  // Names exactly as received, values without surrounding whitespace, in wire order.
-  std::vector<std::pair<std::string, std::string>> fields;
+  // Names exactly as received and values without surrounding whitespace, alternating and
+  // '\n'-joined in wire order: the form the JS side splits straight into rawHeaders, built
+  // while parsing so a response costs one string rather than two per field.
+  std::string fields;
+  size_t field_count = 0;
   bool chunked = false;
   bool has_content_length = false;
   bool conflicting_content_length = false;
   bool conflicting_location = false;
 
-  // Names and values alternating, '\n'-joined: the JS side splits it straight into rawHeaders.
-  std::string JoinFields() const;
+  // Calls visit(name, value) for every field, in wire order.
+  template <typename Visit>
+  void ForEachField(Visit visit) const {
+    std::string_view rest(fields);
+    for (size_t i = 0; i < field_count; ++i) {
+      size_t name_end = rest.find('\n');
+      std::string_view name = rest.substr(0, name_end);
+      rest.remove_prefix(name_end + 1);
+      size_t value_end = rest.find('\n');
+      visit(name, rest.substr(0, value_end));
+      rest.remove_prefix(value_end == std::string_view::npos ? rest.size() : value_end + 1);
+    }
+  }
 };
 
 class ResponseHeadParser {
@@ -39,8 +52,8 @@ class ResponseHeadParser {
   ResponseHead& block() { return block_; }
 
  private:
-  void ParseStatusLine(const std::string& line);
-  void AddField(const std::string& line);
+  void ParseStatusLine(std::string_view line);
+  void AddField(std::string_view line);
 
   ResponseHead block_;
   bool in_block_ = false;

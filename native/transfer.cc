@@ -216,7 +216,7 @@ void Transfer::CommitHead() {
   if (!block_ready_ || head_committed_) return;
   block_ready_ = false;
   head_committed_ = true;
-  const ResponseHead& head = parser_.block();
+  ResponseHead& head = parser_.block();
   head_chunked_ = head.chunked;
   Event event(EventType::kHead, id());
   event.num[kHeadStatus] = head.status;
@@ -226,7 +226,8 @@ void Transfer::CommitHead() {
   if (head.chunked) flags |= kHeadChunked;
   if (head.has_content_length) flags |= kHeadHasContentLength;
   event.num[kHeadFlags] = flags;
-  event.text = head.JoinFields();
+  // Nothing reads the block once it is the response (trailers are ignored).
+  event.text = std::move(head.fields);
   event.text2 = head.reason;
   host_->Emit(std::move(event));
 }
@@ -254,11 +255,11 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
         // 'login' (curl_easy_header(CURLH_CONNECT) cannot see them in 7.88.1).
         if (head.status < 200 || head.status >= 300) {
           connect_challenges_.clear();
-          for (const auto& field : head.fields) {
-            if (strcasecmp(field.first.c_str(), "proxy-authenticate") != 0) continue;
+          head.ForEachField([this](std::string_view name, std::string_view value) {
+            if (name.size() != 18 || strncasecmp(name.data(), "proxy-authenticate", 18) != 0) return;
             if (!connect_challenges_.empty()) connect_challenges_.push_back('\n');
-            connect_challenges_.append(field.second);
-          }
+            connect_challenges_.append(value);
+          });
         }
         break;
       }

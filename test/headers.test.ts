@@ -1,4 +1,5 @@
 import test from 'ava';
+import * as netServer from 'node:net';
 import * as zlib from 'node:zlib';
 import { net } from '../ts/index';
 import { collect, EventLog } from './helpers/collect';
@@ -198,4 +199,24 @@ test('an origin option adds Origin to non-GET/HEAD requests only; an explicit Or
   own.end();
   await collect(own);
   t.is(server.lastTo('/origin-own').headers.origin, 'http://mine');
+});
+
+test('response headers: an obsolete folded line continues the previous value; odd fields are kept', async (t) => {
+  const raw = netServer.createServer((socket) => {
+    socket.once('data', () => {
+      socket.end('HTTP/1.1 200 Fine Thanks\r\nX-Folded: one\r\n   two\r\n\tthree\r\nX-Empty:\r\n'
+        + 'X-Spaced   :  padded value  \r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+    });
+  });
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => raw.close());
+  const req = net.request(`http://127.0.0.1:${(raw.address() as import('node:net').AddressInfo).port}/`);
+  const done = collect(req);
+  req.end();
+  const { response, body } = await done;
+  t.is(response.statusMessage, 'Fine Thanks');
+  t.deepEqual(response.rawHeaders, ['X-Folded', 'one two three', 'X-Empty', '', 'X-Spaced', 'padded value',
+    'Content-Length', '2', 'Connection', 'close']);
+  t.is(response.headers['x-folded'], 'one two three');
+  t.is(body.toString(), 'ok');
 });
