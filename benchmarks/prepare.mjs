@@ -44,3 +44,17 @@ if (missing.length) {
 }
 
 execFileSync('make', ['-s', '-C', path.join(here, 'c')], { stdio: 'inherit' });
+
+// The prebuilt addon's rows need the C loop on the same bundled libcurl. The dependency build is
+// cached (deps/<key>/), so this is a lookup once `npm run prebuilds` has run; without a prebuild
+// those rows are left out of the run.
+const root = path.join(here, '..');
+if (fs.existsSync(path.join(root, 'prebuilds/linux-x64/curl-net.napi.glibc.node'))) {
+  try {
+    const deps = execFileSync('bash', [path.join(root, 'scripts/bundled/build-deps.sh')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim().split('\n').pop();
+    execFileSync('make', ['-s', '-C', path.join(here, 'c'), 'multiloop-bundled', `DEPS=${deps}`], { stdio: 'inherit' });
+  } catch (err) {
+    console.log(`benchmarks: the C loop on the bundled libcurl could not be built (${err.message.split('\n')[0]}); prebuilt rows are skipped`);
+  }
+}

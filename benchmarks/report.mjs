@@ -200,7 +200,7 @@ export function renderReport(data) {
   L.push('');
   L.push('Evaluated on the pinned cells (client on CPU0, servers on CPU1), medians over rounds; ratios are per-round ratios.');
   L.push('');
-  L.push('| target | measured (curl-net net.request) | status |');
+  L.push('| target | measured (curl-net net.request; "prebuilt" rows: the npm prebuild) | status |');
   L.push('|---|---|---|');
   for (const e of evaluateTargets(g)) L.push(`| ${e.t.text} | ${e.value} | ${e.status === 'met' ? '✅ met' : e.status === 'missed' ? '❌ missed' : '– not measured'} |`);
   L.push('');
@@ -213,6 +213,7 @@ export function renderReport(data) {
   L.push(`- CPU: ${h.cpu_model} (${h.cpu_family_model}), ${h.cpus} vCPU${h.hypervisor ? ', virtual machine' : ''}; RAM ${h.mem_gib} GiB; ${h.os}; kernel ${h.kernel}`);
   L.push(`- Node ${v.node} (OpenSSL ${v.node_openssl}, bundled undici ${v.node_bundled_undici}); **undici ${v.undici}** (npm, pinned)`);
   L.push(`- libcurl (system, used by the C loop and the addon): \`${v.libcurl}\`; curl CLI: \`${v.curl_cli}\``);
+  if (v.libcurl_bundled) L.push(`- Bundled libcurl (the prebuilt addon \`prebuilds/linux-x64/curl-net.napi.glibc.node\`, loaded with \`PREBUILDS_ONLY=1\`, and \`c/multiloop-bundled\` linked against the same static libraries): \`${v.libcurl_bundled}\``);
   L.push(`- ${v.nginx}; ${v.openssl}; ${v.tinyproxy ?? 'no tinyproxy'}; ${v.wrk}; h2load ${v.h2load}; gcc ${v.gcc}`);
   L.push(`- curl-net ${v.curl_net} at \`${v.curl_net_git}\` (loaded from ${v.curl_net_path ?? "require('../')"}); node-libcurl: ${v.node_libcurl}`);
   L.push(`- Setup: servers pinned to CPU${env.setup.server_cpu} (${env.setup.nginx}; Node upload sink; ${env.setup.proxy} CONNECT proxy). Pinned mode: client on CPU${env.setup.client_cpu_pinned} with \`taskset -c 0\`. Unpinned mode: the client may use both CPUs and competes with the server on CPU1.`);

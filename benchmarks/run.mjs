@@ -156,6 +156,7 @@ async function runNode(cell, cl, srv, tmp) {
     eldResolutionMs: cell.scenario === 'eld' ? 1 : 10, timeoutS: cell.timeoutS ?? 60, stallS: cell.stallS ?? 10, serverPids: serverPidsFor(cell, srv), resultFile,
   };
   const env = { ...childEnv, NODE_EXTRA_CA_CERTS: srv.ca };
+  if (cl.variant === 'bundled') env.PREBUILDS_ONLY = '1';
   const r = await runProcess([...pinPrefix(cell.mode), process.execPath, 'client.mjs', JSON.stringify(spec)], { timeoutS: spec.timeoutS + 15, env });
   let res;
   try {
@@ -169,7 +170,7 @@ async function runNode(cell, cl, srv, tmp) {
 }
 
 async function runMultiloop(cell, cl, srv) {
-  const args = [path.join(C_DIR, 'multiloop'), '--url', cell.url, '--n', String(cell.n), '--c', String(cell.c),
+  const args = [path.join(C_DIR, cl.variant === 'bundled' ? 'multiloop-bundled' : 'multiloop'), '--url', cell.url, '--n', String(cell.n), '--c', String(cell.c),
     '--warmup', String(cell.warmup), '--timeout', String(cell.timeoutS ?? 60),
     '--server-pids', cell.servers.map((s) => srv.pids[s]).join(',')];
   if (cell.durationS) args.push('--duration', String(cell.durationS));
@@ -346,6 +347,7 @@ function describeEnv(srv) {
       node_bundled_undici: process.versions.undici,
       undici: undiciPkg.version,
       libcurl: sh(path.join(C_DIR, 'multiloop'), ['--version']),
+      libcurl_bundled: fs.existsSync(path.join(C_DIR, 'multiloop-bundled')) ? sh(path.join(C_DIR, 'multiloop-bundled'), ['--version']) : null,
       curl_cli: sh('curl', ['--version'])?.split('\n')[0],
       openssl: sh('openssl', ['version']),
       node_openssl: process.versions.openssl,
@@ -407,6 +409,10 @@ log(`curl-net benchmarks: ${opts.quick ? 'quick' : 'full'} run, ${opts.rounds} r
 srv = await startServers({ log });
 data.env = describeEnv(srv);
 const cells = buildCells(opts, srv);
+const bundledReady = fs.existsSync(path.join(benchDir, '..', 'prebuilds/linux-x64/curl-net.napi.glibc.node'))
+  && fs.existsSync(path.join(C_DIR, 'multiloop-bundled'));
+if (!bundledReady) log('prebuilt-addon rows skipped: run `npm run prebuilds` first (and let prepare.mjs build c/multiloop-bundled)');
+for (const cell of cells) if (!bundledReady) cell.clients = cell.clients.filter((cl) => cl.variant !== 'bundled');
 const plan = cells.flatMap((cell) => cell.clients
   .filter((cl) => !opts.clients || opts.clients.some((s) => cl.client.includes(s)))
   .map((cl) => ({ cell, cl })));

@@ -9,6 +9,14 @@ const NODE_H1 = [
   { client: 'node-http' },
 ];
 
+// What `npm install` gives users: the prebuilt addon with its own static libcurl, next to the same
+// C loop linked against that libcurl (the pair is left out when no prebuild has been made).
+const PREBUILT = 'curl-net net.request, prebuilt (bundled libcurl)';
+const BUNDLED = [
+  { client: 'curl-net-request', variant: 'bundled' },
+  { client: 'c-multiloop', variant: 'bundled' },
+];
+
 const NODE_H2 = [
   { client: 'curl-net-request' },
   { client: 'curl-net-fetch' },
@@ -38,6 +46,7 @@ export function clientLabel(c) {
   if (c.variant === 'proxy') label = 'node:https via CONNECT tunnel agent';
   if (c.variant === 'buf16k') label += ' (16 KiB buffer)';
   if (c.variant === 'buf512k') label += ' (512 KiB buffer)';
+  if (c.variant === 'bundled') label += c.client === 'c-multiloop' ? ' (bundled libcurl)' : ', prebuilt (bundled libcurl)';
   return label;
 }
 
@@ -66,7 +75,7 @@ export function buildCells(cfg, srv) {
       add({
         id: `h1-${body}-c${c}`, scenario: `h1-${body}`, title: `HTTP/1.1 GET, ${body === '12b' ? '12 B' : '64 KiB'} body, c=${c}`,
         c, unit: 'rps', op: 'get', url: `${srv.urls.h1}${path}`, expectBytes: bytes, servers: ['nginx'], ...small,
-        clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'wrk' }],
+        clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'wrk' }, ...(c === 64 ? BUNDLED : [])],
       }, c === 64 ? keyModes : ['pinned']);
     }
   }
@@ -77,7 +86,7 @@ export function buildCells(cfg, srv) {
       add({
         id: `h2-12b-s${c}`, scenario: 'h2-12b', title: `HTTP/2 over TLS GET, 12 B body, ${c} streams`,
         c, unit: 'rps', op: 'get', url: `${srv.urls.h2}/hello`, expectBytes: SIZES.small, h2: true, servers: ['nginx'], ...small,
-        clients: [...NODE_H2, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'h2load' }],
+        clients: [...NODE_H2, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'h2load' }, ...(c === 64 ? BUNDLED : [])],
       }, c === 64 ? keyModes : ['pinned']);
     }
   }
@@ -88,7 +97,7 @@ export function buildCells(cfg, srv) {
       id: 'dl-1g', scenario: 'dl-1g', title: '1 GiB download (HTTP/1.1, sendfile), one transfer',
       c: 1, unit: 'mib', op: 'get', url: `${srv.urls.h1}/1g`, expectBytes: SIZES.g1, servers: ['nginx'],
       n: q ? 2 : 5, warmup: 1, durationS: 0, timeoutS: 120, stallS: 60,
-      clients: [...NODE_H1, { client: 'c-multiloop', variant: 'buf512k' }, { client: 'c-multiloop', variant: 'buf16k' }, { client: 'curl-cli' }],
+      clients: [...NODE_H1, { client: 'c-multiloop', variant: 'buf512k' }, { client: 'c-multiloop', variant: 'buf16k' }, { client: 'curl-cli' }, ...BUNDLED],
     }, keyModes);
   }
 
@@ -98,7 +107,7 @@ export function buildCells(cfg, srv) {
       id: 'ul-100m', scenario: 'ul-100m', title: '100 MiB chunked upload (64 KiB chunks) to the Node sink',
       c: 1, unit: 'mib', op: 'upload', url: `${srv.urls.sink}/upload`, uploadBytes: SIZES.upload, chunk: 65536, servers: ['sink'],
       n: q ? 3 : 10, warmup: 1, durationS: 0, timeoutS: 90, stallS: 30,
-      clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }],
+      clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, ...BUNDLED],
     }, keyModes);
   }
 
@@ -146,5 +155,12 @@ export const TARGETS = [
   { id: 'dl-abs', cell: 'dl-1g|pinned', text: '1 GiB download ≥ 2.5 GiB/s', kind: 'value', of: 'curl-net net.request', metric: 'mib_s', min: 2560 },
   { id: 'dl-vs-undici', cell: 'dl-1g|pinned', text: '1 GiB download ≥ 1.1× undici.request', kind: 'ratio', of: 'curl-net net.request', vs: 'undici.request', min: 1.1 },
   { id: 'ul-vs-undici', cell: 'ul-100m|pinned', text: '100 MiB chunked upload ≥ 1.5× undici.request', kind: 'ratio', of: 'curl-net net.request', vs: 'undici.request', min: 1.5 },
+  // The same targets for what `npm install` gives users: the prebuilt addon on its bundled libcurl.
+  { id: 'h1-rps-vs-undici-prebuilt', cell: 'h1-12b-c64|pinned', text: 'Prebuilt: HTTP/1.1 small GETs c=64: ≥ 1.3× undici.request req/s', kind: 'ratio', of: PREBUILT, vs: 'undici.request', min: 1.3 },
+  { id: 'h1-rps-vs-c-prebuilt', cell: 'h1-12b-c64|pinned', text: 'Prebuilt: HTTP/1.1 small GETs c=64: ≥ 75% of the C loop on the same libcurl', kind: 'ratio', of: PREBUILT, vs: 'C libcurl multi loop (bundled libcurl)', min: 0.75 },
+  { id: 'h2-vs-node-prebuilt', cell: 'h2-12b-s64|pinned', text: 'Prebuilt: HTTP/2 over TLS, 64 streams: ≥ 2× node:http2', kind: 'ratio', of: PREBUILT, vs: 'node:http2 (1 session)', min: 2 },
+  { id: 'h2-vs-undici-prebuilt', cell: 'h2-12b-s64|pinned', text: 'Prebuilt: HTTP/2 over TLS, 64 streams: ≥ 1.3× undici (its faster h2 setting)', kind: 'ratio', of: PREBUILT, vs: ['undici.request h2, 1 conn × c streams', 'undici.request h2, c conns × 1 stream'], min: 1.3 },
+  { id: 'dl-vs-undici-prebuilt', cell: 'dl-1g|pinned', text: 'Prebuilt: 1 GiB download ≥ 1.1× undici.request', kind: 'ratio', of: PREBUILT, vs: 'undici.request', min: 1.1 },
+  { id: 'ul-vs-undici-prebuilt', cell: 'ul-100m|pinned', text: 'Prebuilt: 100 MiB chunked upload ≥ 1.5× undici.request', kind: 'ratio', of: PREBUILT, vs: 'undici.request', min: 1.5 },
   { id: 'eld', cell: 'eld-64dl|pinned', text: 'JS event-loop delay p99 < 5 ms while 64 downloads run', kind: 'value', of: 'curl-net net.request', metric: 'eld_p99_ms', max: 5, strict: true },
 ];
