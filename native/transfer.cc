@@ -17,6 +17,9 @@ constexpr uint64_t kMaxResponseHeaderBytes = 256u * 1024u;
 // libcurl's receive and upload buffer sizes per hop.
 constexpr long kReceiveBufferSize = 512 * 1024;
 constexpr long kUploadBufferSize = 256 * 1024;
+// Consumed upload bytes are reported to JS in steps of this much: half of JS's window
+// (UPLOAD_WINDOW in ts/client-request.ts), so writes are released before libcurl runs dry.
+constexpr uint64_t kUploadReportStep = 256 * 1024;
 // Chromium reports upload progress at most this often.
 constexpr uint64_t kUploadProgressIntervalMs = 100;
 
@@ -356,7 +359,11 @@ size_t Transfer::OnRead(char* buffer, size_t length) {
       upload_chunks_.pop_front();
       upload_rewindable_ = false;
     }
-    if (upload_read_ > upload_reported_ && !dirty_) {
+    // Every report wakes the JS thread. libcurl 8 reads a chunked body 64 KiB at a time, so a
+    // report per read would mean a wake-up per 64 KiB; reporting in steps still releases JS
+    // writes in time, and a queue that ran dry is always reported.
+    uint64_t unreported = upload_read_ - upload_reported_;
+    if (unreported > 0 && !dirty_ && (unreported >= kUploadReportStep || upload_read_ == upload_received_)) {
       dirty_ = true;
       host_->MarkDirty(this);
     }
