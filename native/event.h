@@ -45,6 +45,10 @@ enum DoneFlags : uint32_t {
   kDoneMultipleContentLength = 1u << 7,
 };
 
+// Numeric slots of a kData event whose bytes travel inside the batch's number buffer (small
+// chunks; a large chunk is its own Buffer in the refs array and leaves these 0).
+enum DataField { kDataSharedOffset = 0, kDataSharedLength };
+
 constexpr int kEventNumbers = 11;
 
 struct Event {

@@ -12,6 +12,14 @@ constexpr size_t kExternalBufferMin = 64 * 1024;
 // memory instead: bounded memory, and allocation pressure that makes V8 collect the rest.
 constexpr size_t kMaxOutstandingExternal = 64u << 20;
 
+// Small chunks of one batch share its buffer up to this much in total, so a retained chunk
+// keeps at most this much memory alive (as a slice of a socket read does in node:http).
+constexpr size_t kMaxSharedBytes = 256 * 1024;
+
+bool IsSharedChunk(size_t size, size_t shared_so_far) {
+  return size > 0 && size < kExternalBufferMin && shared_so_far + size <= kMaxSharedBytes;
+}
+
 struct PooledChunk {
   std::vector<char> bytes;
   std::shared_ptr<ChunkPool> pool;
@@ -46,9 +54,6 @@ napi_value EventSink::MakeBuffer(napi_env env, std::vector<char>& bytes) {
   pool_->Give(std::move(bytes));
   return result;
 }
-
-namespace {
-}  // namespace
 
 napi_status EventSink::Open(napi_env env, napi_value dispatcher, napi_finalize on_finalized,
                             void* finalize_data) {
@@ -112,17 +117,27 @@ bool EventSink::TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, b
   }
   if (batch.empty()) return false;
 
-  // Numbers go in one Float64Array-shaped buffer (type, id, kEventNumbers slots per event);
-  // strings and Buffers in one array, two slots per event.
+  // Numbers go in one Float64Array-shaped buffer (type, id, kEventNumbers slots per event),
+  // followed by the bytes of the batch's small chunks, which JS views in place: one backing
+  // store per batch instead of one per small response (each is a malloc and work for V8's
+  // array-buffer sweeper). Strings and large chunks go in one array, two slots per event.
   constexpr size_t kStride = 2 + kEventNumbers;
+  const size_t numbers_bytes = batch.size() * kStride * sizeof(double);
+  size_t shared_bytes = 0;
+  for (const Event& event : batch) {
+    size_t size = event.data.size();
+    if (event.type == EventType::kData && IsSharedChunk(size, shared_bytes)) shared_bytes += size;
+  }
   void* raw = nullptr;
   // While Node tears the environment down, JS can no longer run and allocation fails: the
   // batch is dropped (nobody is left to receive it).
-  if (napi_create_arraybuffer(env, batch.size() * kStride * sizeof(double), &raw, numbers) != napi_ok ||
+  if (napi_create_arraybuffer(env, numbers_bytes + shared_bytes, &raw, numbers) != napi_ok ||
       raw == nullptr || napi_create_array_with_length(env, batch.size() * 2, refs) != napi_ok) {
     return false;
   }
   double* out = static_cast<double*>(raw);
+  char* shared = static_cast<char*>(raw) + numbers_bytes;
+  size_t shared_used = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     Event& event = batch[i];
     double* slot = out + i * kStride;
@@ -131,7 +146,16 @@ bool EventSink::TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, b
     memcpy(slot + 2, event.num, sizeof(event.num));
     napi_value value;
     if (event.type == EventType::kData) {
-      napi_set_element(env, *refs, static_cast<uint32_t>(i * 2), MakeBuffer(env, event.data));
+      size_t size = event.data.size();
+      if (IsSharedChunk(size, shared_used)) {
+        memcpy(shared + shared_used, event.data.data(), size);
+        slot[2 + kDataSharedOffset] = static_cast<double>(numbers_bytes + shared_used);
+        slot[2 + kDataSharedLength] = static_cast<double>(size);
+        shared_used += size;
+        pool_->Give(std::move(event.data));
+      } else {
+        napi_set_element(env, *refs, static_cast<uint32_t>(i * 2), MakeBuffer(env, event.data));
+      }
       continue;
     }
     if (!event.text.empty()) {

@@ -121,3 +121,31 @@ test.serial('1,000 concurrent requests to one local server all complete', async 
   t.is(results.length, 1000);
   t.true(results.every((body, i) => body === `/concurrent?i=${i}`));
 });
+
+test('small chunks that arrive together each keep their own bytes, also after later batches', async (t) => {
+  // Chunks below 64 KiB are views into their delivery batch's buffer; bigger ones are separate.
+  server.route('/sized', (req, res) => {
+    const size = Number(new URL(req.url!, 'http://x').searchParams.get('n'));
+    const body = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) body[i] = (size + i) & 0xff;
+    res.end(body);
+  });
+  const sizes = Array.from({ length: 200 }, (_, i) => [1, 12, 999, 4096, 65535, 65536, 70000][i % 7] + (i % 3));
+  const kept = await Promise.all(sizes.map((size) => new Promise<Buffer[]>((resolve, reject) => {
+    const request = net.request(`${server.url}/sized?n=${size}`);
+    request.on('error', reject);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(chunks));
+    });
+    request.end();
+  })));
+  await delay(50); // later batches arrive meanwhile and must not touch the kept chunks
+  for (const [n, chunks] of kept.entries()) {
+    const body = Buffer.concat(chunks);
+    t.is(body.length, sizes[n]);
+    t.true(chunks.every((c) => Buffer.isBuffer(c)));
+    t.true(body.every((byte, i) => byte === ((sizes[n] + i) & 0xff)), `body of ${sizes[n]} bytes`);
+  }
+});

@@ -224,8 +224,13 @@ let nativeHasMore = false;
  * many busy transfers must not turn one batch into one long task. */
 const SLICE_NS = 2_000_000n;
 
+/** The number part of a batch buffer (two refs slots per event); small chunks' bytes follow it. */
+function eventNumbers(buffer: ArrayBuffer, refs: unknown[]): Float64Array {
+  return new Float64Array(buffer, 0, (refs.length / 2) * EVENT_STRIDE);
+}
+
 function dispatch(buffer: ArrayBuffer, refs: unknown[], more: boolean): void {
-  backlog.push({ numbers: new Float64Array(buffer), refs, next: 0 });
+  backlog.push({ numbers: eventNumbers(buffer, refs), refs, next: 0 });
   nativeHasMore = more;
   if (!draining) drain();
 }
@@ -238,7 +243,7 @@ function pullMore(): void {
     draining = false;
     return;
   }
-  backlog.push({ numbers: new Float64Array(slice[0]), refs: slice[1], next: 0 });
+  backlog.push({ numbers: eventNumbers(slice[0], slice[1]), refs: slice[1], next: 0 });
   nativeHasMore = slice[2];
   drain();
 }
@@ -307,7 +312,8 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
       break;
     }
     case EventType.Data:
-      listener.onData(refs[r] as Buffer);
+      // Small chunks are views into the batch's own buffer (native/event_sink.cc).
+      listener.onData((refs[r] as Buffer | undefined) ?? Buffer.from(n.buffer, n[base + 2], n[base + 3]));
       break;
     case EventType.UploadProgress:
       listener.onUploadProgress(n[base + 2], n[base + 3]);
