@@ -13,12 +13,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, const char* b) {
-  size_t n = 0;
-  for (; b[n] != '\0'; ++n) {
-    if (n >= a.size()) return false;
-  }
-  return n == a.size() && strncasecmp(a.data(), b, n) == 0;
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 bool ContainsTokenIgnoreCase(std::string_view value, std::string_view token) {

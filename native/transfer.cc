@@ -259,7 +259,8 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
         if (head.status < 200 || head.status >= 300) {
           connect_challenges_.clear();
           head.ForEachField([this](std::string_view name, std::string_view value) {
-            if (name.size() != 18 || strncasecmp(name.data(), "proxy-authenticate", 18) != 0) return;
+            constexpr std::string_view kChallenge = "proxy-authenticate";
+            if (name.size() != kChallenge.size() || strncasecmp(name.data(), kChallenge.data(), kChallenge.size()) != 0) return;
             if (!connect_challenges_.empty()) connect_challenges_.push_back('\n');
             connect_challenges_.append(value);
           });
