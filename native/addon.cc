@@ -2,6 +2,10 @@
 
 #include <curl/curl.h>
 
+#ifdef CURL_NET_BUNDLED
+#include "curl_net_bundled_sources.h"  // generated into the dependency prefix
+#endif
+
 #include <mutex>
 
 namespace curlnet {
@@ -93,6 +97,26 @@ Napi::Value Addon::Versions(const Napi::CallbackInfo& info) {
   features.Set("httpsProxy", (v->features & CURL_VERSION_HTTPS_PROXY) != 0);
   features.Set("asynchDns", (v->features & CURL_VERSION_ASYNCHDNS) != 0);
   out.Set("features", features);
+#ifdef CURL_NET_BUNDLED
+  // The exact Debian sources this prebuild was compiled from (scripts/bundled/build-deps.sh).
+  struct BundledSource {
+    const char* name;
+    const char* debianVersion;
+    bool debianPatches;
+    const char* sha256;
+  };
+  static const BundledSource kSources[CURL_NET_BUNDLED_SOURCE_COUNT] = {CURL_NET_BUNDLED_SOURCES};
+  Napi::Array sources = Napi::Array::New(env, CURL_NET_BUNDLED_SOURCE_COUNT);
+  for (uint32_t i = 0; i < CURL_NET_BUNDLED_SOURCE_COUNT; ++i) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", kSources[i].name);
+    entry.Set("debianVersion", kSources[i].debianVersion);
+    entry.Set("debianPatches", kSources[i].debianPatches);
+    entry.Set("sha256", kSources[i].sha256);
+    sources.Set(i, entry);
+  }
+  out.Set("bundledSources", sources);
+#endif
   return out;
 }
 

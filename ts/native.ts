@@ -75,6 +75,19 @@ export interface NativeVersions {
   brotli: string;
   zstd?: string;
   features: Record<string, boolean>;
+  /** Bundled (prebuilt) builds only: the exact Debian sources compiled in. */
+  bundledSources?: BundledSource[];
+}
+
+export interface BundledSource {
+  /** Debian source package name (zlib, brotli, libzstd, nghttp2, openssl, curl). */
+  name: string;
+  /** The exact Debian version built, e.g. `8.14.1-2+deb13u5`. */
+  debianVersion: string;
+  /** False when the archive served only the upstream tarball, built without Debian's patches. */
+  debianPatches: boolean;
+  /** SHA-256 of the `.dsc` (or of the upstream tarball when `debianPatches` is false). */
+  sha256: string;
 }
 
 /** Event types (native/event.h EventType). */

@@ -1,41 +1,54 @@
 #!/usr/bin/env bash
 # Builds the static dependencies of the bundled (prebuilt) addon from Debian's source packages:
 # zlib, brotli (decoder), zstd (decompressor), nghttp2, OpenSSL 3 and libcurl 8, all static + PIC
-# with hidden visibility, into deps/<key>/ where <key> hashes the exact versions
-# (scripts/bundled/versions.txt), this script and the compiler. A second run is a cache hit and
-# touches neither apt nor the network.
+# with hidden visibility, into deps/<key>/.
 #
-#   bash scripts/bundled/build-deps.sh                 build (or reuse) and print the prefix
-#   bash scripts/bundled/build-deps.sh --print-prefix  print the prefix only, build nothing
-#   bash scripts/bundled/build-deps.sh --refresh       look up the newest versions in the
-#                                                      configured suites, rewrite versions.txt
-#   bash scripts/bundled/build-deps.sh --prune         delete cached builds of other keys
+# scripts/bundled/versions.txt pins UPSTREAM versions (curl 8.14.1, OpenSSL 3.5, ...). Debian
+# replaces the source revision of a package with every security update, and mirrors drop the old
+# files soon after, so exact Debian pins break within weeks. Each run therefore resolves every pin
+# to the newest Debian revision that the archive actually serves: candidates from the signed
+# Sources indexes of the configured suites, newest first, each downloaded and verified by apt
+# until one is complete. A revision whose files are missing is skipped with a log line. When no
+# revision is complete but a verified upstream tarball is, that tarball is built without Debian's
+# patches (with a warning, recorded in the manifest). <key> hashes what was resolved (exact Debian
+# versions and the checksums of their files), this script's recipe, the compiler and the
+# architecture, so the cache follows what is built. Verified downloads are kept in
+# deps/downloads/, so a rerun only asks the network about revisions newer than what it has.
+#
+#   bash scripts/bundled/build-deps.sh               resolve, build (or reuse), print the prefix
+#   bash scripts/bundled/build-deps.sh --resolve     resolve and download only; print one line
+#                                                    per package: name version patched sha256
+#   bash scripts/bundled/build-deps.sh --prune       delete cached builds other than the newest
 #
 # Sources come from `apt-get source` against a PRIVATE apt configuration under deps/apt/
 # (deb-src entries only, own lists and cache): /etc/apt is never modified, so which binary
-# packages apt installs on this machine does not change.
+# packages apt installs on this machine does not change. If the index cannot be updated (no
+# network), the lists from the last run are used.
 #
 # Environment:
 #   CURL_NET_DEPS_DIR                 cache root (default: <repo>/deps)
 #   CURL_NET_DEPS_JOBS                parallel jobs (default: nproc)
 #   CURL_NET_DEPS_KEEP_BUILD=1        keep the source and build trees after a successful build
+#   CURL_NET_VERSIONS_FILE            the pins (default: scripts/bundled/versions.txt)
 #   CURL_NET_DEBIAN_MIRROR            default http://deb.debian.org/debian
 #   CURL_NET_DEBIAN_SUITES            default "trixie trixie-updates"
-#   CURL_NET_DEBIAN_SECURITY=1        also search trixie-security
+#   CURL_NET_DEBIAN_SECURITY=0        do not search trixie-security (searched by default)
 #   CURL_NET_DEBIAN_SECURITY_MIRROR   default http://deb.debian.org/debian-security
+#   CURL_NET_DEBIAN_TRUSTED=1         accept an unsigned index (only for the resolver's tests)
 #
-# Progress goes to stderr; the prefix is the only thing printed on stdout.
+# Progress goes to stderr; the prefix (or, with --resolve, the resolution) is all that stdout gets.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 deps_dir=${CURL_NET_DEPS_DIR:-$root/deps}
-versions_file=$here/versions.txt
+versions_file=${CURL_NET_VERSIONS_FILE:-$here/versions.txt}
 jobs=${CURL_NET_DEPS_JOBS:-$(nproc)}
 mirror=${CURL_NET_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suites=${CURL_NET_DEBIAN_SUITES:-trixie trixie-updates}
-security=${CURL_NET_DEBIAN_SECURITY:-0}
+security=${CURL_NET_DEBIAN_SECURITY:-1}
 security_mirror=${CURL_NET_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+trusted=${CURL_NET_DEBIAN_TRUSTED:-0}
 
 log() { printf '[build-deps] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -43,50 +56,43 @@ die() { log "error: $*"; exit 1; }
 mode=build
 case "${1:-}" in
   "") ;;
-  --print-prefix) mode=print ;;
-  --refresh) mode=refresh ;;
+  --resolve) mode=resolve ;;
   --prune) mode=prune ;;
-  -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown argument: $1 (try --help)" ;;
 esac
 
-# --- versions and the cache key ------------------------------------------------------------
-declare -A version=()
+# --- pins ----------------------------------------------------------------------------------
+declare -A pin=()
 names=()
-while read -r name ver _; do
+while read -r name upstream _; do
   [[ -z "$name" || "$name" == \#* ]] && continue
-  version[$name]=$ver
+  pin[$name]=$upstream
   names+=("$name")
 done <"$versions_file"
-for required in zlib brotli libzstd nghttp2 openssl curl; do
-  [[ -n "${version[$required]:-}" ]] || die "$versions_file has no version for $required"
-done
-
-cc_id=$( (${CC:-cc} --version 2>/dev/null || echo unknown-cc) | head -n1)
-key=$( {
-  grep -v '^\s*#' "$versions_file"
-  # Only the recipe (flags, options, build steps) counts: editing the CLI or comments elsewhere
-  # in this script keeps the cache.
-  sed -n '/^# >>> recipe/,/^# <<< recipe/p' "$here/build-deps.sh"
-  echo "$cc_id"
-  uname -m
-} | sha256sum | cut -c1-16)
-prefix=$deps_dir/$key
-
-if [[ $mode == print ]]; then
-  echo "$prefix"
-  exit 0
+if [[ $mode == build ]]; then
+  for required in zlib brotli libzstd nghttp2 openssl curl; do
+    [[ -n "${pin[$required]:-}" ]] || die "$versions_file has no upstream version for $required"
+  done
 fi
+
+mkdir -p "$deps_dir"
 if [[ $mode == prune ]]; then
+  newest=$(ls -t "$deps_dir"/*/manifest.txt 2>/dev/null | head -n1 || true)
+  [[ -n $newest ]] || exit 0
+  keep=$(basename "$(dirname "$newest")")
   for dir in "$deps_dir"/*; do
     name=$(basename "$dir")
-    if [[ -d $dir && $name =~ ^[0-9a-f]{16}$ && $name != "$key" ]]; then
+    if [[ -d $dir && $name =~ ^[0-9a-f]{16}$ && $name != "$keep" ]]; then
       log "removing $dir"
       rm -rf "$dir"
     fi
   done
   exit 0
 fi
+
+exec 9>"$deps_dir/.lock"
+flock 9 # one run at a time; a waiting run then finds the finished cache
 
 # --- private apt configuration (deb-src only) ----------------------------------------------
 apt_dir=$deps_dir/apt
@@ -105,15 +111,19 @@ setup_apt() {
     "$apt_dir/sources.list.d" "$apt_dir/preferences.d"
   : >"$apt_dir/sources.list"
   : >"$apt_dir/preferences"
-  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  [[ -r $keyring ]] || die "$keyring is missing (apt-get install debian-archive-keyring)"
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg signed_by
+  if [[ $trusted == 1 ]]; then
+    signed_by="Trusted: yes"
+  else
+    [[ -r $keyring ]] || die "$keyring is missing (apt-get install debian-archive-keyring)"
+    signed_by="Signed-By: $keyring"
+  fi
   local sources
   sources=$(
-    printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
-      "$mirror" "$suites" "$keyring"
+    printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\n%s\n' "$mirror" "$suites" "$signed_by"
     if [[ $security == 1 ]]; then
-      printf '\nTypes: deb-src\nURIs: %s\nSuites: trixie-security\nComponents: main\nSigned-By: %s\n' \
-        "$security_mirror" "$keyring"
+      printf '\nTypes: deb-src\nURIs: %s\nSuites: trixie-security\nComponents: main\n%s\n' \
+        "$security_mirror" "$signed_by"
     fi
   )
   local file=$apt_dir/sources.list.d/curl-net-debian-src.sources
@@ -123,56 +133,165 @@ setup_apt() {
   fi
 }
 
-apt_update() {
-  local extra=""
-  [[ $security == 1 ]] && extra=" trixie-security"
-  log "apt-get update (private deb-src lists: $suites$extra)"
-  apt-get -q "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1 ||
-    { cat "$apt_dir/update.log" >&2; die "apt-get update failed"; }
-}
-
 lists_present() { compgen -G "$apt_dir/lists/*_Sources*" >/dev/null; }
 
-# Every version of a source package the configured suites carry.
-source_versions() {
-  apt-cache "${apt_opts[@]}" showsrc --only-source "$1" 2>/dev/null | awk '$1=="Version:"{print $2}'
+# Today's index. Without network the lists of the last run still resolve to what was built then.
+apt_update() {
+  log "apt-get update (private deb-src lists: $suites$([[ $security == 1 ]] && echo ' trixie-security'))"
+  if ! apt-get -q "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1 ||
+    grep -qE '^(W|E): Failed to fetch' "$apt_dir/update.log"; then
+    if lists_present; then
+      log "WARNING: apt-get update failed (see $apt_dir/update.log); resolving with the lists of the last run"
+    else
+      cat "$apt_dir/update.log" >&2
+      die "apt-get update failed and there are no lists from an earlier run"
+    fi
+  fi
 }
 
-if [[ $mode == refresh ]]; then
-  setup_apt
-  apt_update
-  tmp=$(mktemp)
-  cp "$versions_file" "$tmp"
-  changed=0
-  for name in "${names[@]}"; do
-    newest=""
-    for v in $(source_versions "$name"); do
-      if [[ -z $newest ]] || dpkg --compare-versions "$v" gt "$newest"; then newest=$v; fi
+strip_epoch() { echo "${1#*:}"; }
+# The upstream version a Debian version packages, with Debian's repacking marks removed:
+# 1:1.3.dfsg+really1.3.1-1 -> 1.3.1, 1.5.7+dfsg-1+deb13u1 -> 1.5.7, 3.5.7-1~deb13u2 -> 3.5.7.
+upstream_of() {
+  local v; v=$(strip_epoch "$1")
+  [[ $v == *-* ]] && v=${v%-*}
+  [[ $v == *really* ]] && v=${v##*really}
+  v=$(sed -E 's/([+.~](dfsg|ds|repack)[0-9.]*)+$//' <<<"$v")
+  echo "$v"
+}
+# The upstream part of the file names (the orig tarball): 1:1.3.dfsg+really1.3.1-1 -> 1.3.dfsg+really1.3.1
+orig_version_of() { local v; v=$(strip_epoch "$1"); [[ $v == *-* ]] && v=${v%-*}; echo "$v"; }
+# "3.5" accepts 3.5 and 3.5.x; "8.14.1" accepts only 8.14.1.
+pin_accepts() { [[ $2 == "$1" || $2 == "$1".* ]]; }
+
+# The Debian versions of NAME in the index whose upstream matches the pin, newest first.
+candidates() {
+  local name=$1 v sorted=() i j
+  local -a all
+  mapfile -t all < <(apt-cache "${apt_opts[@]}" showsrc --only-source "$name" 2>/dev/null |
+    awk '$1=="Version:"{print $2}' | sort -u)
+  for v in "${all[@]}"; do
+    pin_accepts "${pin[$name]}" "$(upstream_of "$v")" && sorted+=("$v")
+  done
+  # Insertion sort with dpkg's ordering (a handful of versions).
+  for ((i = 1; i < ${#sorted[@]}; i++)); do
+    v=${sorted[i]}
+    for ((j = i - 1; j >= 0; j--)); do
+      dpkg --compare-versions "${sorted[j]}" lt "$v" || break
+      sorted[j + 1]=${sorted[j]}
     done
-    [[ -n $newest ]] || die "no source package $name in $suites"
-    if [[ $newest != "${version[$name]}" ]]; then
-      log "$name: ${version[$name]} -> $newest"
-      changed=1
-      awk -v n="$name" -v v="$newest" '$1==n{print n" "v; next}{print}' "$tmp" >"$tmp.new"
-      mv "$tmp.new" "$tmp"
-    else
-      log "$name: $newest (unchanged)"
+    sorted[j + 1]=$v
+  done
+  printf '%s\n' "${sorted[@]}"
+}
+
+# The files a .dsc names (its Checksums-Sha256 section), one "sha256 name" a line.
+dsc_files() {
+  awk '/^Checksums-Sha256:/{on=1; next} /^[^ ]/{on=0} on && NF==3 {print $1" "$3}' "$1"
+}
+# True when VERSION's .dsc and every file it names are in downloads/ with the right checksum.
+complete_locally() {
+  local name=$1 ver=$2 dsc sum file
+  dsc=$downloads/${name}_$(strip_epoch "$ver").dsc
+  [[ -f $dsc ]] || return 1
+  while read -r sum file; do
+    [[ -f $downloads/$file ]] || return 1
+    [[ $(sha256sum "$downloads/$file" | cut -d' ' -f1) == "$sum" ]] || return 1
+  done < <(dsc_files "$dsc")
+}
+# The verified upstream tarball of VERSION in downloads/, if any.
+orig_tarball() {
+  compgen -G "$downloads/${1}_$(orig_version_of "$2").orig.tar.*" | grep -v '\.asc$' | head -n1 || true
+}
+
+# Tries to download VERSION; apt checks every file against the signed index before keeping it.
+# Succeeds only when the whole source package arrived. Files that did arrive and verify (often the
+# upstream tarball when Debian's part is gone) are kept for the fallback.
+download() {
+  local name=$1 ver=$2 try
+  try=$(mktemp -d "$downloads/.try.XXXXXX")
+  local rc=0
+  (cd "$try" && apt-get -q "${apt_opts[@]}" source --download-only "$name=$ver") \
+    >"$deps_dir/logs/$name-download.log" 2>&1 || rc=$?
+  find "$try" -maxdepth 1 -type f ! -name '*.FAILED' -exec mv -f {} "$downloads/" \;
+  rm -rf "$try"
+  if [[ $rc -ne 0 ]]; then
+    local why
+    why=$(grep -m1 -oE '(404|403|Hash Sum mismatch|Unable to find a source package)[^[]*' \
+      "$deps_dir/logs/$name-download.log" || echo "apt-get source exited with $rc")
+    log "$name $ver: skipped, the archive does not serve it whole ($why)"
+    return 1
+  fi
+  complete_locally "$name" "$ver"
+}
+
+# Picks NAME's revision: the newest complete one, else the newest with a verified upstream tarball.
+# Sets resolved[NAME], patched[NAME], source_file[NAME] (the .dsc or the tarball).
+declare -A resolved=() patched=() source_file=()
+resolve() {
+  local name=$1 ver
+  local -a cands
+  mapfile -t cands < <(candidates "$name")
+  if [[ ${#cands[@]} -eq 0 || -z ${cands[0]} ]]; then
+    die "the index has no revision of $name ${pin[$name]}.x in $suites$([[ $security == 1 ]] && echo ' trixie-security').
+  What to do: check the mirror (CURL_NET_DEBIAN_MIRROR=$mirror) and its suites; if Debian moved
+  to a new upstream release, change the pin in $versions_file to a version that
+  'apt-cache showsrc $name' lists for trixie, and check build-deps.sh's options against it."
+  fi
+  for ver in "${cands[@]}"; do
+    if complete_locally "$name" "$ver" || download "$name" "$ver"; then
+      resolved[$name]=$ver
+      patched[$name]=yes
+      source_file[$name]=$downloads/${name}_$(strip_epoch "$ver").dsc
+      log "$name ${pin[$name]}: $ver"
+      return 0
     fi
   done
-  if [[ $changed == 1 ]]; then
-    cat "$tmp" >"$versions_file"
-    log "wrote $versions_file; the next build uses a new cache key"
-  else
-    log "$versions_file is up to date"
-  fi
-  rm -f "$tmp"
+  local orig
+  for ver in "${cands[@]}"; do
+    orig=$(orig_tarball "$name" "$ver")
+    if [[ -n $orig ]]; then
+      resolved[$name]=$ver
+      patched[$name]="no (Debian part missing on the mirror)"
+      source_file[$name]=$orig
+      log "WARNING: $name ${pin[$name]}: no revision is served whole (tried: ${cands[*]});" \
+        "building the verified upstream tarball $(basename "$orig") of $ver without Debian's patches"
+      return 0
+    fi
+  done
+  die "no revision of $name ${pin[$name]} can be downloaded from $mirror (tried, newest first: ${cands[*]}).
+  Logs: $deps_dir/logs/$name-download.log. What to do: retry later (a mirror in sync serves the
+  files its index lists), point CURL_NET_DEBIAN_MIRROR at another Debian mirror, or, if the
+  archive no longer carries ${pin[$name]}, change the pin in $versions_file."
+}
+
+downloads=$deps_dir/downloads
+mkdir -p "$downloads" "$deps_dir/logs"
+setup_apt
+apt_update
+for name in "${names[@]}"; do resolve "$name"; done
+
+# One line per package: name, exact Debian version, whether Debian's patches apply, and the
+# checksum of the file everything else is verified from (the .dsc, or the bare tarball).
+resolution=$(for name in "${names[@]}"; do
+  printf '%s %s %s sha256=%s\n' "$name" "${resolved[$name]}" "${patched[$name]%% *}" \
+    "$(sha256sum "${source_file[$name]}" | cut -d' ' -f1)"
+done)
+if [[ $mode == resolve ]]; then
+  printf '%s\n' "$resolution"
   exit 0
 fi
 
-# --- build ---------------------------------------------------------------------------------
-mkdir -p "$deps_dir"
-exec 9>"$deps_dir/.lock"
-flock 9 # one build at a time; a waiting run then finds the finished cache
+cc_id=$( (${CC:-cc} --version 2>/dev/null || echo unknown-cc) | head -n1)
+key=$( {
+  echo "$resolution"
+  # Only the recipe (flags, options, build steps) counts: editing the CLI or comments elsewhere
+  # in this script keeps the cache.
+  sed -n '/^# >>> recipe/,/^# <<< recipe/p' "$here/build-deps.sh"
+  echo "$cc_id"
+  uname -m
+} | sha256sum | cut -c1-16)
+prefix=$deps_dir/$key
 
 if [[ -f $prefix/manifest.txt ]]; then
   log "cache hit: $prefix ($(grep -m1 '^total_seconds' "$prefix/manifest.txt" | cut -d' ' -f2)s when built)"
@@ -180,63 +299,31 @@ if [[ -f $prefix/manifest.txt ]]; then
   exit 0
 fi
 
-for tool in apt-get dpkg-source cmake make perl "${CC:-cc}" ar; do
+# --- build ---------------------------------------------------------------------------------
+for tool in dpkg-source cmake make perl "${CC:-cc}" ar; do
   command -v "$tool" >/dev/null || die "$tool not found (see scripts/system-packages.txt)"
 done
 
 log "building into $prefix (jobs: $jobs)"
-downloads=$deps_dir/downloads
 src_root=$prefix/src
 build_root=$prefix/build
 stamps=$prefix/.stamps
 logs=$prefix/logs
-mkdir -p "$downloads" "$src_root" "$build_root" "$stamps" "$logs" "$prefix/lib" "$prefix/include"
+mkdir -p "$src_root" "$build_root" "$stamps" "$logs" "$prefix/lib" "$prefix/include"
 total_start=$SECONDS
 
 export CC=${CC:-cc}
 
-strip_epoch() { echo "${1#*:}"; }
-upstream_of() { local v; v=$(strip_epoch "$1"); echo "${v%-*}"; }
-
-# Downloads NAME=VERSION with apt-get source and unpacks it (Debian patches applied) into
-# $src_root/NAME. If the mirror lacks the Debian part (.dsc/.debian.tar.*) but has the verified
-# upstream tarball, unpacks that and records that no Debian patches were applied.
-declare -A patched=()
-fetch() {
-  local name=$1 ver=${version[$1]}
-  local nover; nover=$(strip_epoch "$ver")
-  local up; up=$(upstream_of "$ver")
-  local dsc=$downloads/${name}_${nover}.dsc
-  local orig
-  orig=$(compgen -G "$downloads/${name}_${up}.orig.tar.*" | grep -v '\.asc$' | head -n1 || true)
-  if [[ ! -f $dsc || -z $orig ]]; then
-    setup_apt
-    lists_present || apt_update
-    if ! source_versions "$name" | grep -qxF "$ver"; then
-      apt_update
-      source_versions "$name" | grep -qxF "$ver" ||
-        die "$name $ver is not in $suites any more; run: bash scripts/bundled/build-deps.sh --refresh"
-    fi
-    log "$name $ver: apt-get source --download-only"
-    (cd "$downloads" && apt-get -q "${apt_opts[@]}" source --download-only "$name=$ver") \
-      >"$logs/$name-download.log" 2>&1 || true
-    orig=$(compgen -G "$downloads/${name}_${up}.orig.tar.*" | grep -v '\.asc$' | head -n1 || true)
-  fi
+# Unpacks NAME's resolved source (Debian patches applied when it is complete) into $src_root/NAME.
+unpack() {
+  local name=$1
   rm -rf "${src_root:?}/$name"
-  if [[ -f $dsc ]]; then
-    dpkg-source -x "$dsc" "$src_root/$name" >"$logs/$name-unpack.log" 2>&1 ||
-      { cat "$logs/$name-unpack.log" >&2; die "dpkg-source -x $dsc failed"; }
-    patched[$name]=yes
-  elif [[ -n $orig ]]; then
-    # apt verified the tarball against the signed Sources index before keeping it.
-    log "WARNING: the mirror has no ${name}_${nover}.dsc; building the upstream tarball" \
-      "$(basename "$orig") without Debian's patches"
-    mkdir -p "$src_root/$name"
-    tar -xf "$orig" -C "$src_root/$name" --strip-components=1
-    patched[$name]="no (Debian part missing on the mirror)"
+  if [[ ${patched[$name]} == yes ]]; then
+    dpkg-source -x "${source_file[$name]}" "$src_root/$name" >"$logs/$name-unpack.log" 2>&1 ||
+      { cat "$logs/$name-unpack.log" >&2; die "dpkg-source -x ${source_file[$name]} failed"; }
   else
-    cat "$logs/$name-download.log" >&2
-    die "could not download $name $ver"
+    mkdir -p "$src_root/$name"
+    tar -xf "${source_file[$name]}" -C "$src_root/$name" --strip-components=1
   fi
 }
 
@@ -245,13 +332,12 @@ step() { # step NAME FUNCTION
   local name=$1 fn=$2
   if [[ -f $stamps/$name ]]; then
     took[$name]=$(cat "$stamps/$name")
-    patched[$name]=$(cat "$stamps/$name.patched" 2>/dev/null || echo yes)
-    log "$name ${version[$name]}: already built (${took[$name]}s)"
+    log "$name ${resolved[$name]}: already built (${took[$name]}s)"
     return
   fi
   local start=$SECONDS
-  fetch "$name"
-  log "$name ${version[$name]}: building"
+  unpack "$name"
+  log "$name ${resolved[$name]}: building"
   # A subshell outside any condition, so `set -e` stays in force inside the build function.
   local rc=0
   set +e
@@ -264,8 +350,7 @@ step() { # step NAME FUNCTION
   fi
   took[$name]=$((SECONDS - start))
   echo "${took[$name]}" >"$stamps/$name"
-  echo "${patched[$name]}" >"$stamps/$name.patched"
-  log "$name ${version[$name]}: done in ${took[$name]}s"
+  log "$name ${resolved[$name]}: done in ${took[$name]}s"
 }
 
 # >>> recipe (hashed into the cache key)
@@ -398,14 +483,32 @@ done
 rm -rf "$prefix/lib/pkgconfig" "$prefix/lib/cmake" "$prefix/share" "$prefix/bin"
 if [[ ${CURL_NET_DEPS_KEEP_BUILD:-0} != 1 ]]; then rm -rf "$src_root" "$build_root"; fi
 
+# What was built, compiled into the addon: versions() reports it, so a prebuild stays traceable
+# to the exact Debian sources (and their checksums) it contains.
+{
+  echo "/* Generated by scripts/bundled/build-deps.sh: the sources of this bundled build. */"
+  echo "#define CURL_NET_BUNDLED_SOURCE_COUNT ${#names[@]}"
+  echo "#define CURL_NET_BUNDLED_SOURCES \\"
+  for name in "${names[@]}"; do
+    printf '  {"%s", "%s", %s, "%s"}, \\\n' "$name" "${resolved[$name]}" \
+      "$([[ ${patched[$name]} == yes ]] && echo true || echo false)" \
+      "$(sha256sum "${source_file[$name]}" | cut -d' ' -f1)"
+  done
+  echo ""
+} >"$prefix/include/curl_net_bundled_sources.h"
+
 total=$((SECONDS - total_start))
 {
   echo "# curl-net bundled dependencies: static, PIC, hidden visibility"
   echo "key $key"
   echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m), $cc_id"
   echo "cflags $common_cflags"
-  for name in zlib brotli libzstd nghttp2 openssl curl; do
-    echo "package $name ${version[$name]} seconds=${took[$name]} debian_patches=${patched[$name]}"
+  for name in "${names[@]}"; do
+    echo "package $name ${resolved[$name]} upstream=${pin[$name]} seconds=${took[$name]} debian_patches=${patched[$name]}"
+    echo "  source $(basename "${source_file[$name]}") sha256=$(sha256sum "${source_file[$name]}" | cut -d' ' -f1)"
+    if [[ ${patched[$name]} == yes ]]; then
+      dsc_files "${source_file[$name]}" | while read -r sum file; do echo "  file $file sha256=$sum"; done
+    fi
   done
   echo "total_seconds $total"
 } >"$prefix/manifest.tmp"

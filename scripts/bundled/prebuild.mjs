@@ -3,7 +3,9 @@
 //   2. the addon linked against them, in its own build dir (build-bundled/, never build/),
 //   3. stripped and copied to prebuilds/<platform>-<arch>/curl-net.napi.<libc>.node, the name
 //      node-gyp-build 4.8 picks for a Node-API addon on this platform, arch and libc,
-//   4. checked (exports, NEEDED libraries) and loaded once in a child process.
+//   4. checked (exports, NEEDED libraries) and loaded once in a child process,
+//   5. what was built (exact Debian sources and checksums, from deps/<key>/manifest.txt) written
+//      next to it as <binary>.sources.txt, so a shipped prebuild stays traceable.
 // Prints the path of the prebuild as its last line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -61,6 +63,13 @@ const check = run('bash', [path.join(root, 'scripts/bundled/check-binary.sh'), t
 process.stderr.write(check);
 const ldd = execFileSync('ldd', [target], { encoding: 'utf8' });
 const versions = run(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(target)}).versions())`]).trim();
+const manifest = fs.readFileSync(path.join(prefix, 'manifest.txt'), 'utf8')
+  .split('\n').filter((line) => /^(package|  source|  file) /.test(line));
+fs.writeFileSync(`${target}.sources.txt`, [
+  `# ${path.basename(target)}: built ${new Date().toISOString()} from these Debian sources`,
+  `# (scripts/bundled/build-deps.sh; sha256 of each file as verified against Debian's signed index)`,
+  ...manifest, '',
+].join('\n'));
 const size = fs.statSync(target).size;
 log(`prebuild: ${path.relative(root, target)}: ${size} bytes (${(size / 1048576).toFixed(2)} MiB), unstripped ${fs.statSync(built).size} bytes`);
 log(`ldd:\n${ldd.trimEnd()}`);
