@@ -21,4 +21,4 @@ export function versions(): ReturnType<ReturnType<typeof native>['versions']> {
 export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMessage, NetError, Session };
 export type { ClientRequestConstructorOptions } from './request-options';
 export type { UploadProgressInfo } from './client-request';
-export type { AuthInfo } from './login';
+export type { AuthInfo } from './stages/authentication';

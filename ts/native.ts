@@ -13,6 +13,12 @@ export const enum HopFlag {
   StreamBody = 1 << 6,
 }
 
+/** A streamed upload's write() callback is held while more than this many bytes wait for the
+ * curl thread: real backpressure, without a thread round trip per chunk. The curl thread
+ * reports consumed bytes at least every kUploadReportStep (native/transfer.cc), which must stay
+ * below this, so writes are released before libcurl runs dry. */
+export const UPLOAD_WINDOW = 512 * 1024;
+
 /** libcurl CURLAUTH_* bits. */
 export const enum CurlAuth {
   Basic = 1 << 0,

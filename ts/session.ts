@@ -5,6 +5,7 @@ import { AuthCache } from './auth-cache';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
+import { DEFAULT_STAGES, StageFactory } from './stages';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 
 const kCreate = Symbol('curl-net.createSession');
@@ -33,6 +34,8 @@ export class Session {
   readonly _authCache = new AuthCache();
   /** @internal */
   readonly _proxy = new SessionProxy();
+  /** @internal What every hop of this session's requests goes through (ts/stages/). */
+  readonly _stages: readonly StageFactory[] = DEFAULT_STAGES;
 
   /** @internal */
   constructor(token: symbol, partition: string, _options: FromPartitionOptions) {

@@ -1,0 +1,312 @@
+// Drives one request's hops through the session's stages, and is the only code that calls the
+// native contract (start, write, endUpload, ack, abort). It owns the hop state; every decision
+// about a hop belongs to a stage (ts/stages/).
+import { caBundlePath } from './ca-bundle';
+import { netError, netErrorFromOutcome } from './errors';
+import { IncomingMessage, ResponseFlowControl } from './incoming-message';
+import { HopFlag, HopHead, HopListener, HopOutcome, native, registerHop, unregisterHop } from './native';
+import type { ParsedRequestOptions } from './request-options';
+import type { RequestBody, UploadSink } from './request-body';
+import type { Session } from './session';
+import { DIRECT_HOP, ProxyHop } from './session-proxy';
+import type { HopControl, HopDraft, HopState, Restart, Stage, StageFactory, Verdict } from './stages/stage';
+
+/** What the driver needs from the ClientRequest it serves. */
+export interface HopOwner {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  listenerCount(event: string | symbol): number;
+  /** The request failed (or was refused): Electron's 'error' and teardown. */
+  fail(error: Error): void;
+  /** The request was aborted, destroyed or failed. */
+  readonly over: boolean;
+  /** libcurl reported upload progress ('upload-progress', getUploadProgress()). */
+  uploadProgress(position: number, total: number): void;
+}
+
+interface Held {
+  head: HopHead | null;
+  data: Buffer[];
+  outcome: HopOutcome | null;
+}
+
+export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, HopControl {
+  readonly state: HopState;
+  private readonly _stages: Stage[];
+  private _id = 0;
+  private _hops = 0;
+  /** beforeHop of some stage is waiting (proxy planning): uploads wait too. */
+  private _preparing = false;
+  private _held: Held | null = null;
+  private _response: IncomingMessage | null = null;
+  private _stopped = false;
+  /** @internal HopControl: set by the redirect stage while 'redirect' listeners run. */
+  pendingRedirect: (() => void) | null = null;
+
+  constructor(
+    private readonly _owner: HopOwner,
+    options: ParsedRequestOptions,
+    session: Session,
+    body: RequestBody,
+    factories: readonly StageFactory[],
+  ) {
+    const driver = this;
+    this.state = {
+      options,
+      session,
+      body,
+      url: options.url,
+      method: options.method,
+      headers: options.headers,
+      proxy: DIRECT_HOP,
+      get hops() {
+        return driver._hops;
+      },
+    };
+    this._stages = factories.map((make) => make(this));
+  }
+
+  get response(): IncomingMessage | null {
+    return this._response;
+  }
+
+  // ---- HopControl (what stages may do) ------------------------------------------------------
+
+  get finished(): boolean {
+    return this._stopped || this._owner.over || this._response !== null;
+  }
+
+  emit(event: string, ...args: unknown[]): boolean {
+    if (this._owner.listenerCount(event) === 0) return false;
+    this._owner.emit(event, ...args);
+    return true;
+  }
+
+  restart(reason: Restart): void {
+    this._stopHop();
+    this._held = null;
+    for (const stage of this._stages) stage.onRestart?.(reason);
+    if (!this.finished) this._prepare(0);
+  }
+
+  fail(error: Error): void {
+    this._stopHop();
+    this._held = null;
+    this._owner.fail(error);
+  }
+
+  release(): void {
+    const held = this._held;
+    this._held = null;
+    if (held === null || held.head === null) return;
+    this._respond(held.head);
+    for (const chunk of held.data) this._response!._deliver(chunk);
+    if (held.outcome !== null) this._complete(held.outcome);
+  }
+
+  // ---- starting ---------------------------------------------------------------------------
+
+  /** The application ended (or started streaming) the body: the first hop may go. */
+  start(): void {
+    for (const stage of this._stages) {
+      const refusal = stage.start?.() ?? null;
+      if (refusal !== null) {
+        // Chromium refuses such a request asynchronously; so do we.
+        setImmediate(() => this._owner.fail(refusal));
+        return;
+      }
+    }
+    this._prepare(0);
+  }
+
+  /** Runs beforeHop from stage `from` on; waits where a stage waits. */
+  private _prepare(from: number, draft: HopDraft = newDraft()): void {
+    for (let i = from; i < this._stages.length; i++) {
+      const verdict = this._stages[i].beforeHop?.(draft);
+      if (verdict === undefined) continue;
+      if (verdict instanceof Error) {
+        this.fail(verdict);
+        return;
+      }
+      this._preparing = true;
+      verdict.then(
+        (late) => {
+          this._preparing = false;
+          if (this.finished) return;
+          if (late instanceof Error) this.fail(late);
+          else this._prepare(i + 1, draft);
+        },
+        (error: Error) => {
+          this._preparing = false;
+          if (!this.finished) this.fail(error);
+        },
+      );
+      return;
+    }
+    this._launch(draft);
+  }
+
+  private _launch(draft: HopDraft): void {
+    const state = this.state;
+    const body = state.body;
+    const method = state.method;
+    let flags = draft.flags;
+    if (method === 'HEAD') flags |= HopFlag.Head;
+    const buffered = body.buffer !== null && method !== 'HEAD' ? body.buffer : null;
+    if (body.streamed) flags |= HopFlag.StreamBody;
+    else if (buffered === null && (method === 'POST' || method === 'PUT')) flags |= HopFlag.ForceContentLength;
+
+    const id = registerHop(this);
+    this._id = id;
+    this._hops += 1;
+    native().start(
+      id,
+      state.session._id,
+      urlForWire(state.url),
+      method,
+      draft.lines.join('\n'),
+      buffered,
+      flags,
+      state.proxy.url,
+      draft.acceptEncoding,
+      caBundlePath(),
+      hasKeys(draft.extras) ? draft.extras : undefined,
+    );
+    if (body.streamed) {
+      if (this._hops > 1) body.replay(this);
+      else {
+        body.flushWaiting(this);
+        if (body.ended) this.endUpload();
+      }
+    }
+  }
+
+  // ---- UploadSink ---------------------------------------------------------------------------
+
+  get uploadTarget(): 'hop' | 'wait' | 'none' {
+    if (this._id !== 0) return 'hop';
+    return this._preparing || (this._hops === 0 && !this.finished) ? 'wait' : 'none';
+  }
+
+  writeUpload(chunk: Buffer): void {
+    native().write(this._id, chunk);
+  }
+
+  endUpload(): void {
+    native().endUpload(this._id);
+  }
+
+  // ---- events of the current hop ------------------------------------------------------------
+
+  /** @internal */
+  onHead(head: HopHead): void {
+    // Held from the start, so that a stage may release, restart or fail synchronously (a login
+    // answered inside the listener) or later, and the driver never has to guess which.
+    const held: Held = { head, data: [], outcome: null };
+    if (this._ask(held, (stage) => stage.onHead?.(head))) return;
+    this._respond(head);
+  }
+
+  /** Asks the stages, last first, about a held hop; true when one of them took it. */
+  private _ask(held: Held, question: (stage: Stage) => Verdict): boolean {
+    for (let i = this._stages.length - 1; i >= 0; i--) {
+      this._held = held;
+      const verdict = question(this._stages[i]);
+      if (verdict === 'hold') return true;
+      if (verdict === 'handled') {
+        if (this._held === held) this._held = null;
+        return true;
+      }
+    }
+    this._held = null;
+    return false;
+  }
+
+  /** @internal */
+  onData(chunk: Buffer): void {
+    if (this._response !== null) this._response._deliver(chunk);
+    else this._held?.data.push(chunk);
+  }
+
+  /** @internal */
+  onUploadProgress(position: number, total: number): void {
+    this._owner.uploadProgress(position, total);
+  }
+
+  /** @internal */
+  onUploadConsumed(bytes: number): void {
+    this.state.body.consumed(bytes);
+  }
+
+  /** @internal */
+  onDone(outcome: HopOutcome): void {
+    this._id = 0;
+    if (this._held !== null) {
+      this._held.outcome = outcome;
+      return;
+    }
+    if (this._response === null && this._ask({ head: null, data: [], outcome }, (stage) => stage.onDone?.(outcome))) return;
+    this._complete(outcome);
+  }
+
+  /** @internal ResponseFlowControl */
+  acknowledge(bytes: number): void {
+    if (this._id !== 0) native().ack(this._id, bytes);
+  }
+
+  // ---- outcomes -----------------------------------------------------------------------------
+
+  private _respond(head: HopHead): void {
+    const response = new IncomingMessage(head, this);
+    this._response = response;
+    this._owner.emit('response', response);
+  }
+
+  private _complete(outcome: HopOutcome): void {
+    const error = netErrorFromOutcome(outcome);
+    if (error === null && this._response !== null) {
+      this._response._finish();
+      return;
+    }
+    const failure = error ?? netError('ERR_EMPTY_RESPONSE');
+    if (this._response !== null) this._response.destroy(failure);
+    this._owner.fail(failure);
+  }
+
+  /** Drops the current hop without reading the rest of it. */
+  private _stopHop(): void {
+    if (this._id === 0) return;
+    native().abort(this._id);
+    unregisterHop(this._id);
+    this._id = 0;
+  }
+
+  /** The request is over (abort, error): no more hops, nothing held. */
+  stop(error?: Error): void {
+    this._stopped = true;
+    this._held = null;
+    this._stopHop();
+    if (this._response !== null) this._response.destroy(error);
+  }
+}
+
+function newDraft(): HopDraft {
+  return { lines: [], flags: 0, acceptEncoding: '', extras: {} };
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+/** The URL libcurl is given: no fragment (never sent) and no user info (credentials in the URL
+ * are used only when the server asks, as Chromium does). */
+function urlForWire(url: URL): string {
+  if (url.hash === '' && url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.hash = '';
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
+export type { ProxyHop };

@@ -1,0 +1,60 @@
+// Proxy routing: the session's plan for each hop (an ordered failover list; asynchronous only
+// when a PAC script must be asked) and Chromium's failover — a proxy that could not be used is
+// reported bad and the next entry is tried, as long as nothing came back from the origin and
+// the body can be sent again.
+import { NetError, netError, netErrorFromOutcome } from '../errors';
+import type { HopOutcome } from '../native';
+import { canFallBackAfter, ProxyHop } from '../session-proxy';
+import type { HopControl, HopDraft, Stage, Verdict } from './stage';
+
+const NO_FALLBACKS: ProxyHop[] = [];
+
+export function proxyRouting(control: HopControl): Stage {
+  const state = control.state;
+  /** Proxies still to try for this hop, in order. */
+  let fallbacks: ProxyHop[] = NO_FALLBACKS;
+  /** The next hop repeats the last one on the next proxy: no new plan. */
+  let failingOver = false;
+
+  function use(plan: ProxyHop[], draft: HopDraft): void {
+    fallbacks = plan.length > 1 ? plan.slice(1) : NO_FALLBACKS;
+    apply(plan[0], draft);
+  }
+
+  function apply(proxy: ProxyHop, draft: HopDraft): void {
+    state.proxy = proxy;
+    draft.flags |= proxy.flags;
+    if (proxy.caFile) draft.extras.proxyCaFile = proxy.caFile;
+  }
+
+  return {
+    beforeHop(draft: HopDraft): void | Promise<void | Error> {
+      if (failingOver) {
+        failingOver = false;
+        apply(fallbacks.shift()!, draft);
+        return;
+      }
+      const plan = state.session._proxyPlan(state.url);
+      if (!(plan instanceof Promise)) {
+        use(plan, draft);
+        return;
+      }
+      return plan.then(
+        (proxies) => use(proxies, draft),
+        (error: Error) => (error instanceof NetError ? error : netError('ERR_MANDATORY_PROXY_CONFIGURATION_FAILED', { cause: error })),
+      );
+    },
+
+    onDone(outcome: HopOutcome): Verdict {
+      const proxy = state.proxy;
+      if (fallbacks.length === 0) return undefined;
+      const error = netErrorFromOutcome(outcome);
+      if (error === null || !canFallBackAfter(error.code, proxy)) return undefined;
+      if (!state.body.canReplay()) return undefined;
+      state.session._proxy.failed(proxy);
+      failingOver = true;
+      control.restart({ kind: 'proxy-failover' });
+      return 'handled';
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// Request headers: what goes out on each hop besides the application's own — User-Agent,
+// Accept-Language, Origin, the Referer under the referrer policy, Sec-Fetch-* on potentially
+// trustworthy URLs, the RFC 9218 priority header (and the HTTP/2 stream weight), and the
+// Accept-Encoding the loaded libcurl can decode.
+import {
+  computeReferrer,
+  fetchSite,
+  FetchSite,
+  isPotentiallyTrustworthy,
+  lessTrusted,
+  priorityHeader,
+  requestedFetchMetadata,
+  streamWeight,
+} from '../fetch-metadata';
+import { wireValue } from '../headers';
+import { native } from '../native';
+import type { HopControl, HopDraft, Restart, Stage } from './stage';
+
+const ACCEPT_ENCODING_PLAIN = 'gzip, deflate';
+let secureEncodings: string | undefined;
+/** Chromium adds br and zstd on secure origins; only what the loaded libcurl can decode. */
+function secureAcceptEncoding(): string {
+  if (secureEncodings === undefined) {
+    const features = native().versions().features;
+    secureEncodings = ['gzip', 'deflate', ...(features.brotli ? ['br'] : []), ...(features.zstd ? ['zstd'] : [])].join(', ');
+  }
+  return secureEncodings;
+}
+
+export function requestHeaders(control: HopControl): Stage {
+  const state = control.state;
+  const options = state.options;
+  const initiator = initiatorOf(options.origin ?? options.headers.get('origin')?.value);
+  /** Sec-Fetch-Site: the least trusted relation over the redirect chain. */
+  let site: FetchSite = fetchSite(initiator, options.url);
+
+  return {
+    beforeHop(draft: HopDraft): void {
+      const url = state.url;
+      const headers = state.headers;
+      const lines = draft.lines;
+      const trustworthy = isPotentiallyTrustworthy(url);
+      for (const [key, header] of headers) {
+        if (key === 'referer') continue;
+        if (trustworthy && key.startsWith('sec-fetch-')) continue;
+        lines.push(`${header.name}: ${wireValue(header.value)}`);
+      }
+      if (!headers.has('user-agent')) lines.push(`User-Agent: ${state.session.getUserAgent()}`);
+      if (options.origin !== undefined && !headers.has('origin') && state.method !== 'GET' && state.method !== 'HEAD') {
+        // Fetch adds Origin to requests that may change state when there is an initiator.
+        lines.push(`Origin: ${initiator === null ? 'null' : initiator.origin}`);
+      }
+      const acceptLanguage = state.session._acceptLanguage;
+      if (acceptLanguage !== undefined && !headers.has('accept-language')) lines.push(`Accept-Language: ${acceptLanguage}`);
+      const referer = headers.get('referer');
+      if (referer !== undefined) {
+        const computed = computeReferrer(new URL(wireValue(referer.value)), url, options.referrerPolicy);
+        if (computed !== null) lines.push(`${referer.name}: ${computed}`);
+      }
+      if (trustworthy) {
+        const meta = requestedFetchMetadata(options.headers);
+        lines.push(`Sec-Fetch-Site: ${site}`, `Sec-Fetch-Mode: ${meta.mode}`, `Sec-Fetch-Dest: ${meta.dest}`);
+        if (meta.user) lines.push('Sec-Fetch-User: ?1');
+      }
+      const secure = url.protocol === 'https:';
+      if (secure) {
+        if (!headers.has('priority')) {
+          // Only HTTP/2 carries it in Chromium; libcurl cannot vary headers by the negotiated
+          // version, so every https hop gets it (docs/api.md).
+          const value = priorityHeader(options.priority, options.priorityIncremental);
+          if (value !== null) lines.push(`priority: ${value}`);
+        }
+        draft.extras.streamWeight = streamWeight(options.priority);
+      }
+      draft.acceptEncoding = secure ? secureAcceptEncoding() : ACCEPT_ENCODING_PLAIN;
+    },
+
+    onRestart(reason: Restart): void {
+      if (reason.kind === 'redirect') site = lessTrusted(site, fetchSite(initiator, reason.to));
+    },
+  };
+}
+
+function initiatorOf(origin: unknown): URL | null {
+  if (origin === undefined) return null;
+  try {
+    return new URL(String(origin));
+  } catch {
+    return null;
+  }
+}
