@@ -7,14 +7,10 @@ import { curlProxyUrl, ProxyChoice, ProxyConfig, ProxyResolver, ProxyServer } fr
 export interface ProxyHop {
   /** libcurl proxy URL; '' for a direct connection. */
   url: string;
-  /** HopFlag bits this proxy needs. */
-  flags: number;
   /** The proxy's identity (login 'authInfo', auth cache); undefined when direct. */
   host?: string;
   port?: number;
   scheme?: ProxyServer['scheme'];
-  /** CA bundle to verify an HTTPS proxy with, when it differs from the default. */
-  caFile?: string;
   /** Credentials that came with the proxy setting itself (environment variables). */
   username?: string;
   password?: string;
@@ -22,7 +18,7 @@ export interface ProxyHop {
   server?: ProxyServer;
 }
 
-export const DIRECT_HOP: ProxyHop = Object.freeze({ url: '', flags: 0 });
+export const DIRECT_HOP: ProxyHop = Object.freeze({ url: '' });
 const DIRECT_PLAN: ProxyHop[] = Object.freeze([DIRECT_HOP]) as ProxyHop[];
 
 export function toProxyHop(choice: ProxyChoice): ProxyHop {
@@ -30,7 +26,6 @@ export function toProxyHop(choice: ProxyChoice): ProxyHop {
   const server = choice.server;
   return {
     url: curlProxyUrl(choice),
-    flags: 0,
     host: server.host,
     port: server.port,
     scheme: server.scheme,

@@ -96,7 +96,7 @@ test('a refused CONNECT with no one to ask fails with ERR_TUNNEL_CONNECTION_FAIL
   const session = (await import('../../ts/session')).fromPartition('auth-stage-connect');
   await session.setProxy({ proxyRules: '127.0.0.1:3128' });
   const h = harness(authentication, 'https://example.test/', { session });
-  h.state.proxy = { url: 'http://127.0.0.1:3128', flags: 0, host: '127.0.0.1', port: 3128, scheme: 'http' };
+  h.state.proxy = { url: 'http://127.0.0.1:3128', host: '127.0.0.1', port: 3128, scheme: 'http' };
   await h.prepare();
   const verdict = h.stage.onDone!(
     outcome({ curlCode: 56, connectCode: 407, flags: DoneFlag.UsedProxy, connectChallenges: ['Basic realm="proxy"'] }),

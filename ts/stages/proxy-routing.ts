@@ -5,7 +5,7 @@
 import { NetError, netError, netErrorFromOutcome } from '../errors';
 import type { HopOutcome } from '../native';
 import { canFallBackAfter, ProxyHop } from '../session-proxy';
-import type { HopControl, HopDraft, Stage, Verdict } from './stage';
+import type { HopControl, Stage, Verdict } from './stage';
 
 const NO_FALLBACKS: ProxyHop[] = [];
 
@@ -16,31 +16,25 @@ export function proxyRouting(control: HopControl): Stage {
   /** The next hop repeats the last one on the next proxy: no new plan. */
   let failingOver = false;
 
-  function use(plan: ProxyHop[], draft: HopDraft): void {
+  function use(plan: ProxyHop[]): void {
     fallbacks = plan.length > 1 ? plan.slice(1) : NO_FALLBACKS;
-    apply(plan[0], draft);
-  }
-
-  function apply(proxy: ProxyHop, draft: HopDraft): void {
-    state.proxy = proxy;
-    draft.flags |= proxy.flags;
-    if (proxy.caFile) draft.extras.proxyCaFile = proxy.caFile;
+    state.proxy = plan[0];
   }
 
   return {
-    beforeHop(draft: HopDraft): void | Promise<void | Error> {
+    beforeHop(): void | Promise<void | Error> {
       if (failingOver) {
         failingOver = false;
-        apply(fallbacks.shift()!, draft);
+        state.proxy = fallbacks.shift()!;
         return;
       }
       const plan = state.session._proxyPlan(state.url);
       if (!(plan instanceof Promise)) {
-        use(plan, draft);
+        use(plan);
         return;
       }
       return plan.then(
-        (proxies) => use(proxies, draft),
+        (proxies) => use(proxies),
         (error: Error) => (error instanceof NetError ? error : netError('ERR_MANDATORY_PROXY_CONFIGURATION_FAILED', { cause: error })),
       );
     },
