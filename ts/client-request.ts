@@ -23,7 +23,6 @@ import {
   redirectHeaders,
   StoredHeader,
   validateHeader,
-  wireValue,
   HeaderValue,
 } from './headers';
 import { IncomingMessage, ResponseFlowControl } from './incoming-message';
@@ -39,6 +38,7 @@ import {
 } from './redirect';
 import { ClientRequestConstructorOptions, ParsedRequestOptions, parseRequestOptions } from './request-options';
 import { fromPartition, getDefaultSession, isSession, Session } from './session';
+import { wireProblem } from './wire-validation';
 import { canFallBackAfter, ProxyHop } from './session-proxy';
 
 export interface UploadProgressInfo {
@@ -148,14 +148,15 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     if (this._firstWrite || this._started) {
       throw new Error("Can't set headers after they are sent");
     }
-    validateHeader(name, value);
+    const wire = validateHeader(name, value);
     const key = name.toLowerCase();
     const existing = this._headers.get(key);
     if (existing) {
       existing.name = name;
       existing.value = value;
+      existing.wire = wire;
     } else {
-      this._headers.set(key, { name, value });
+      this._headers.set(key, { name, value, wire });
     }
   }
 
@@ -272,7 +273,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
       return netError('ERR_INVALID_ARGUMENT');
     }
     for (const [key, header] of this._headers) {
-      if (isRestrictedHeader(key, wireValue(header.value))) return netError('ERR_INVALID_ARGUMENT');
+      if (isRestrictedHeader(key, header.wire)) return netError('ERR_INVALID_ARGUMENT');
     }
     const metaError = fetchMetadataError(meta);
     if (metaError) return metaError;
@@ -280,7 +281,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     if (referer !== undefined) {
       let referrer: URL;
       try {
-        referrer = new URL(wireValue(referer.value));
+        referrer = new URL(referer.wire);
       } catch {
         return netError('ERR_BLOCKED_BY_CLIENT');
       }
@@ -291,7 +292,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   }
 
   private _initiator(): URL | null {
-    const origin = this._options.origin ?? this._headers.get('origin')?.value;
+    const origin = this._options.origin ?? this._headers.get('origin')?.wire;
     if (origin === undefined) return null;
     try {
       return new URL(String(origin));
@@ -366,14 +367,34 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
       useExtras = true;
     }
 
+    const wireUrl = urlForWire(url);
+    const headerLines = this._headerLines(url);
+    const problem = wireProblem({
+      method,
+      url: wireUrl,
+      headerLines,
+      credentials: [
+        { what: 'user name', value: extras.username },
+        { what: 'password', value: extras.password },
+        { what: 'proxy user name', value: extras.proxyUsername },
+        { what: 'proxy password', value: extras.proxyPassword },
+        { what: 'proxy address', value: proxy.url },
+      ],
+    });
+    if (problem !== null) {
+      // Refused before anything is sent; asynchronously, like Chromium's refusals.
+      const error = netError('ERR_INVALID_ARGUMENT', { cause: new TypeError(`Refused to send the request: ${problem}`) });
+      setImmediate(() => this._die(error));
+      return;
+    }
     const id = registerHop(this);
     this._hopId = id;
     native().start(
       id,
       this._session._id,
-      urlForWire(url),
+      wireUrl,
       method,
-      this._headerLines(url),
+      headerLines.join('\n'),
       hasBody && !this._streamed ? this._body : null,
       flags,
       proxy.url,
@@ -388,14 +409,14 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     }
   }
 
-  private _headerLines(url: URL): string {
+  private _headerLines(url: URL): string[] {
     const lines: string[] = [];
     const headers = this._hopHeaders;
     const trustworthy = isPotentiallyTrustworthy(url);
     for (const [key, header] of headers) {
       if (key === 'referer') continue;
       if (trustworthy && key.startsWith('sec-fetch-')) continue;
-      lines.push(`${header.name}: ${wireValue(header.value)}`);
+      lines.push(`${header.name}: ${header.wire}`);
     }
     if (!headers.has('user-agent')) lines.push(`User-Agent: ${this._session.getUserAgent()}`);
     if (this._options.origin !== undefined && !headers.has('origin') && this._hopMethod !== 'GET' && this._hopMethod !== 'HEAD') {
@@ -407,7 +428,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     if (acceptLanguage !== undefined && !headers.has('accept-language')) lines.push(`Accept-Language: ${acceptLanguage}`);
     const referer = headers.get('referer');
     if (referer !== undefined) {
-      const computed = computeReferrer(new URL(wireValue(referer.value)), url, this._options.referrerPolicy);
+      const computed = computeReferrer(new URL(referer.wire), url, this._options.referrerPolicy);
       if (computed !== null) lines.push(`${referer.name}: ${computed}`);
     }
     if (trustworthy) {
@@ -421,7 +442,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
       const value = priorityHeader(this._options.priority, this._options.priorityIncremental);
       if (value !== null) lines.push(`priority: ${value}`);
     }
-    return lines.join('\n');
+    return lines;
   }
 
   /** Drops the current hop without reading the rest of it. */
@@ -570,7 +591,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
       const headers = new Map(this._hopHeaders);
       for (const name of strip) headers.delete(name);
       const origin = headers.get('origin');
-      if (crossOrigin && origin !== undefined) headers.set('origin', { name: origin.name, value: 'null' });
+      if (crossOrigin && origin !== undefined) headers.set('origin', { name: origin.name, value: 'null', wire: 'null' });
       this._hopHeaders = headers;
     }
     if (!isPotentiallyTrustworthy(target) && isPotentiallyTrustworthy(this._hopUrl)) {

@@ -115,8 +115,8 @@ export function parseRequestOptions(
   }
   const headers = new Map<string, StoredHeader>();
   for (const [name, value] of Object.entries(options.headers || {})) {
-    validateHeader(name, value);
-    headers.set(name.toLowerCase(), { name, value: value as StoredHeader['value'] });
+    const wire = validateHeader(name, value);
+    headers.set(name.toLowerCase(), { name, value: value as StoredHeader['value'], wire });
   }
 
   let session: Session | undefined;

@@ -6,6 +6,7 @@ import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
+import { headerValueForWire } from './wire-validation';
 
 const kCreate = Symbol('curl-net.createSession');
 const kBrand = Symbol.for('curl-net.Session');
@@ -54,9 +55,17 @@ export class Session {
     return this._userAgent;
   }
 
+  /** Both strings become request headers: one with CR, LF or NUL in it is refused (with the
+   * message setHeader gives for that header) and nothing changes. */
   setUserAgent(userAgent: string, acceptLanguages?: string): void {
-    this._userAgent = String(userAgent);
-    if (typeof acceptLanguages === 'string') this._acceptLanguages = expandAcceptLanguages(acceptLanguages);
+    const agent = headerValueForWire('User-Agent', userAgent);
+    // The list as given is checked too: expanding it trims, which must not launder a CR or LF.
+    const languages =
+      typeof acceptLanguages === 'string'
+        ? headerValueForWire('Accept-Language', expandAcceptLanguages(headerValueForWire('Accept-Language', acceptLanguages)))
+        : undefined;
+    this._userAgent = agent;
+    if (languages !== undefined) this._acceptLanguages = languages;
   }
 
   /** @internal Accept-Language to send, if the application set one. */
