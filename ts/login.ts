@@ -4,7 +4,7 @@
 // decides, the challenge response is held (its body unread, so the transfer is paused by
 // flow control). Identities that need no prompt come first: user info in the URL, then the
 // session's auth cache.
-import { AuthCache, AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MASK } from './auth-cache';
+import { AuthCache, AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MASK, urlScheme } from './auth-cache';
 import { AuthChallenge, chooseChallenge } from './auth-challenge';
 import { netError } from './errors';
 import { rawHeaderValues } from './headers';
@@ -80,12 +80,12 @@ export function hopCredentials(
   omitServerAuth: boolean,
 ): { server?: HopCredential; proxy?: HopCredential } {
   const result: { server?: HopCredential; proxy?: HopCredential } = {};
-  const server = login?.server.credential ?? (omitServerAuth ? undefined : cache.latestFor(false, url.hostname, defaultPort(url)));
+  const server = login?.server.credential ?? (omitServerAuth ? undefined : cache.latestFor(false, urlScheme(url), url.hostname, defaultPort(url)));
   if (server && !omitServerAuth) result.server = server;
   if (proxy.host !== undefined) {
     const forProxy =
       login?.proxy.credential ??
-      cache.latestFor(true, proxy.host, proxy.port!) ??
+      cache.latestFor(true, proxy.scheme!, proxy.host, proxy.port!) ??
       (proxy.username !== undefined
         ? // Credentials that came with the setting (environment variables): any scheme.
           { username: proxy.username, password: proxy.password ?? '', mask: CurlAuth.Any }
@@ -183,7 +183,8 @@ export class LoginController {
       realm: challenge.realm,
     };
     const cache = this._ctx.session()._authCache;
-    const key = { isProxy, scheme: challenge.scheme, host: info.host, port: info.port, realm: info.realm };
+    const protocol = isProxy ? proxyHop!.scheme! : urlScheme(url);
+    const key = { isProxy, protocol, scheme: challenge.scheme, host: info.host, port: info.port, realm: info.realm };
 
     if (party.offered !== null) {
       // What we offered was refused: never offer it again.

@@ -48,7 +48,6 @@ export async function startWireRecorder(respond: WireResponder, options: WireRec
   const requests: WireRequest[] = [];
   const sockets = new Set<net.Socket>();
   let connections = 0;
-  const secureContext = options.tls ? tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert }) : undefined;
 
   const serve = (socket: net.Socket, scheme: 'http' | 'https', first: Buffer | null): void => {
     let buffered = first ?? Buffer.alloc(0);
@@ -90,22 +89,41 @@ export async function startWireRecorder(respond: WireResponder, options: WireRec
     consume();
   };
 
+  // TLS is terminated by a second, internal server; the public port relays a connection to it
+  // when the first byte is a handshake. (Wrapping the already-read socket in a TLSSocket loses
+  // the bytes read so far.)
+  let tlsPort = 0;
+  const tlsServer = options.tls
+    ? tls.createServer({ key: options.tls.key, cert: options.tls.cert, ALPNProtocols: ['http/1.1'] }, (secure) => {
+        sockets.add(secure);
+        secure.on('close', () => sockets.delete(secure));
+        secure.on('error', () => {});
+        serve(secure, 'https', null);
+      })
+    : undefined;
+  if (tlsServer) {
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    tlsPort = (tlsServer.address() as net.AddressInfo).port;
+  }
+
   const server = net.createServer((socket) => {
     connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     socket.once('data', (first: Buffer) => {
-      if (first[0] === 0x16 && secureContext !== undefined) {
-        // Give the handshake bytes back to a TLS socket wrapped around this one.
-        socket.pause();
-        socket.unshift(first);
-        const secure = new tls.TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
-        sockets.add(secure);
-        secure.on('close', () => sockets.delete(secure));
-        secure.on('error', () => {});
-        serve(secure, 'https', null);
-        socket.resume();
+      if (first[0] === 0x16 && tlsServer !== undefined) {
+        const relay = net.connect(tlsPort, '127.0.0.1');
+        sockets.add(relay);
+        relay.on('close', () => {
+          sockets.delete(relay);
+          socket.destroy();
+        });
+        relay.on('error', () => socket.destroy());
+        socket.on('close', () => relay.destroy());
+        relay.write(first);
+        socket.pipe(relay);
+        relay.pipe(socket);
       } else {
         serve(socket, 'http', first);
       }
@@ -131,6 +149,7 @@ export async function startWireRecorder(respond: WireResponder, options: WireRec
     close() {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
+      tlsServer?.close();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
