@@ -38,6 +38,7 @@ import {
 } from './redirect';
 import { ClientRequestConstructorOptions, ParsedRequestOptions, parseRequestOptions } from './request-options';
 import { fromPartition, getDefaultSession, isSession, Session } from './session';
+import { isPortAllowed } from './restricted-ports';
 import { wireProblem } from './wire-validation';
 import { canFallBackAfter, ProxyHop } from './session-proxy';
 
@@ -302,6 +303,11 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   }
 
   private _beginHop(): void {
+    if (!isPortAllowed(this._hopUrl)) {
+      // Checked for every URL the request goes to, before any proxy lookup or connection.
+      setImmediate(() => this._die(netError('ERR_UNSAFE_PORT')));
+      return;
+    }
     const plan = this._session._proxyPlan(this._hopUrl);
     if (plan instanceof Promise) {
       this._planning = true;
