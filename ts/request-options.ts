@@ -97,13 +97,31 @@ function assembleUrl(options: Record<string, any>): string {
   return url.format(parts);
 }
 
+/** The options as a prototype-less object of the caller's own properties: a property added
+ * to Object.prototype (prototype pollution) must not supply a `url`, `host` or `headers`.
+ * A string is parsed (and validated) first. Electron turns anything else that is not an
+ * object — undefined included — into a request for http://localhost/, and a URL object too
+ * (spread, it has no own properties); curl-net throws for the former and requests the URL
+ * object's own href (docs/api.md). */
+function ownOptions(input: unknown): Record<string | symbol, any> {
+  const options: Record<string | symbol, any> = Object.create(null);
+  if (typeof input === 'string') {
+    options.url = new URL(input).href;
+  } else if (input instanceof URL) {
+    options.url = input.href;
+  } else if (typeof input === 'object' && input !== null) {
+    Object.assign(options, input);
+  } else {
+    throw new TypeError('The options of net.request() must be a URL string, a URL or an object');
+  }
+  return options;
+}
+
 export function parseRequestOptions(
   input: ClientRequestConstructorOptions | string,
   isSession: (value: unknown) => boolean,
 ): ParsedRequestOptions {
-  // A string is parsed (and validated) first; a URL object is spread into a plain object,
-  // which has no own properties: Electron then requests http://localhost/.
-  const options: Record<string, any> = typeof input === 'string' ? { url: new URL(input).href } : { ...input };
+  const options = ownOptions(input);
   const urlString = assembleUrl(options);
 
   const redirect = options.redirect || 'follow';
