@@ -119,6 +119,8 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   private _response: IncomingMessage | null = null;
   private _uploadProgress: UploadProgressInfo | null = null;
   private _followRedirectCallback: (() => void) | null = null;
+  /** The opt-in deadline of the whole request (net::ERR_TIMED_OUT). */
+  private _deadline: NodeJS.Timeout | null = null;
 
   constructor(options: ClientRequestConstructorOptions | string, callback?: (response: IncomingMessage) => void) {
     super({ autoDestroy: true });
@@ -261,7 +263,26 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     }
     const origin = this._initiator();
     this._site = fetchSite(origin, this._hopUrl);
+    this._armDeadline();
     this._beginHop();
+  }
+
+  private _armDeadline(): void {
+    const timeout = this._options.timeout ?? this._session.getRequestTimeout();
+    if (timeout <= 0) return;
+    this._deadline = setTimeout(() => {
+      this._deadline = null;
+      const error = netError('ERR_TIMED_OUT');
+      if (this._response !== null) this._response.destroy(error);
+      this._die(error);
+    }, timeout);
+    // The hop in flight keeps the process alive; the deadline alone must not.
+    this._deadline.unref();
+  }
+
+  private _disarmDeadline(): void {
+    if (this._deadline !== null) clearTimeout(this._deadline);
+    this._deadline = null;
   }
 
   /** What Chromium would refuse when the request starts. */
@@ -538,6 +559,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   private _complete(outcome: HopOutcome): void {
     const error = netErrorFromOutcome(outcome);
     if (error === null && this._response !== null) {
+      this._disarmDeadline();
       this._response._finish();
       return;
     }
@@ -651,6 +673,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   // ---- teardown -----------------------------------------------------------------------------
 
   private _die(error?: Error): void {
+    this._disarmDeadline();
     // After 'finish' the Writable is already destroyed (autoDestroy), so a late error is
     // emitted by hand, as Electron does.
     if (this.destroyed && error) this.emit('error', error);

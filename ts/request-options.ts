@@ -39,6 +39,10 @@ export interface ClientRequestConstructorOptions {
   priority?: Priority;
   priorityIncremental?: boolean;
   bypassCustomProtocolHandlers?: boolean;
+  /** curl-net extension: fail with net::ERR_TIMED_OUT when the whole request (every hop, up to
+   * the end of the response body) takes longer than this many milliseconds. 0 = no limit.
+   * Default: the session's (setRequestTimeout), which is none, as in Electron. */
+  timeout?: number;
 }
 
 /** Set by net.fetch, which is allowed to go past the http(s)-only check. */
@@ -56,6 +60,8 @@ export interface ParsedRequestOptions {
   cache: CacheMode;
   priority: Priority;
   priorityIncremental: boolean;
+  /** Milliseconds, 0 = none; undefined = the session's. */
+  timeout?: number;
   session?: Session;
   partition?: string;
 }
@@ -115,6 +121,14 @@ function ownOptions(input: unknown): Record<string | symbol, any> {
     throw new TypeError('The options of net.request() must be a URL string, a URL or an object');
   }
   return options;
+}
+
+/** A timeout in milliseconds: a finite number ≥ 0 (0 = none). */
+export function checkTimeout(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError('`timeout` should be a non-negative number of milliseconds');
+  }
+  return Math.floor(value);
 }
 
 export function parseRequestOptions(
@@ -178,6 +192,7 @@ export function parseRequestOptions(
     cache: CACHE_MODES.has(options.cache) ? options.cache : 'default',
     priority: PRIORITIES.has(options.priority) ? options.priority : 'idle',
     priorityIncremental: 'priorityIncremental' in options ? Boolean(options.priorityIncremental) : true,
+    timeout: options.timeout === undefined ? undefined : checkTimeout(options.timeout),
     session,
     partition,
   };

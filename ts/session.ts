@@ -7,6 +7,7 @@ import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 import { headerValueForWire } from './wire-validation';
+import { checkTimeout } from './request-options';
 
 const kCreate = Symbol('curl-net.createSession');
 const kBrand = Symbol.for('curl-net.Session');
@@ -30,6 +31,7 @@ export class Session {
   private _userAgent: string | undefined;
   private _acceptLanguages: string | undefined;
   private _limits: Required<ConnectionLimits> = { maxConnectionsPerHost: 0, maxConnections: 0 };
+  private _requestTimeout = 0;
   /** @internal Credentials that worked (server and proxy). */
   readonly _authCache = new AuthCache();
   /** @internal */
@@ -84,6 +86,16 @@ export class Session {
 
   getConnectionLimits(): Required<ConnectionLimits> {
     return { ...this._limits };
+  }
+
+  /** curl-net extension: the default `timeout` of requests made with this session, in
+   * milliseconds (0 = none, the default, as in Electron). A request's own option wins. */
+  setRequestTimeout(milliseconds: number): void {
+    this._requestTimeout = checkTimeout(milliseconds);
+  }
+
+  getRequestTimeout(): number {
+    return this._requestTimeout;
   }
 
   /** @internal The proxies to try, in order, for one hop to `url`. */
