@@ -38,6 +38,7 @@ import {
 } from './redirect';
 import { ClientRequestConstructorOptions, ParsedRequestOptions, parseRequestOptions } from './request-options';
 import { fromPartition, getDefaultSession, isSession, Session } from './session';
+import { MAX_URL_CHARS, requestHeadProblem } from './request-limits';
 import { isPortAllowed } from './restricted-ports';
 import { wireProblem } from './wire-validation';
 import { canFallBackAfter, ProxyHop } from './session-proxy';
@@ -324,6 +325,10 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
   }
 
   private _beginHop(): void {
+    if (this._hopUrl.href.length > MAX_URL_CHARS) {
+      setImmediate(() => this._die(netError('ERR_INVALID_URL')));
+      return;
+    }
     if (!isPortAllowed(this._hopUrl)) {
       // Checked for every URL the request goes to, before any proxy lookup or connection.
       setImmediate(() => this._die(netError('ERR_UNSAFE_PORT')));
@@ -408,9 +413,10 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
         { what: 'proxy address', value: proxy.url },
       ],
     });
-    if (problem !== null) {
+    const tooBig = requestHeadProblem({ method, url: wireUrl, headerLines, withCredentials: extras.username !== undefined || extras.proxyUsername !== undefined });
+    if (problem !== null || tooBig !== null) {
       // Refused before anything is sent; asynchronously, like Chromium's refusals.
-      const error = netError('ERR_INVALID_ARGUMENT', { cause: new TypeError(`Refused to send the request: ${problem}`) });
+      const error = netError('ERR_INVALID_ARGUMENT', { cause: new TypeError(`Refused to send the request: ${problem ?? tooBig}`) });
       setImmediate(() => this._die(error));
       return;
     }
