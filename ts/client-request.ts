@@ -494,6 +494,9 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     if (isRedirectStatus(status)) {
       const location = rawHeaderValue(head.rawHeaders, 'location');
       if (location !== undefined) {
+        // A redirect is not a challenge: whatever this hop offered (to the server or the
+        // proxy) worked, and is remembered before the next hop goes elsewhere.
+        this._login?.onHead(head);
         this._redirect(head, location);
         return;
       }
