@@ -5,6 +5,7 @@
 import test from 'ava';
 import { net, session } from '../ts/index';
 import type { ClientRequest } from '../ts/index';
+import { AuthCache } from '../ts/auth-cache';
 import { resetCaBundle } from '../ts/ca-bundle';
 import { makeTestCerts, TestCerts } from './helpers/certs';
 import { collect } from './helpers/collect';
@@ -106,4 +107,17 @@ test('credentials learned on http://host:P are not offered to https://host:P eit
   await collect(req);
   t.is(authorization(requestsTo('/secure-c')[0]), undefined);
   t.is(prompts.length, 1);
+});
+
+test('proxy credentials are keyed by the proxy’s scheme, host and port', (t) => {
+  const cache = new AuthCache();
+  const entry = { isProxy: true, protocol: 'http', scheme: 'basic' as const, host: '127.0.0.1', port: 3128, realm: 'r', username: 'u', password: 'p' };
+  cache.add(entry);
+  t.is(cache.latestFor(true, 'http', '127.0.0.1', 3128)?.username, 'u');
+  // The same host and port spoken to over TLS (an HTTPS proxy) or as SOCKS is another proxy.
+  t.is(cache.latestFor(true, 'https', '127.0.0.1', 3128), undefined);
+  t.is(cache.latestFor(true, 'socks5', '127.0.0.1', 3128), undefined);
+  t.is(cache.latestFor(false, 'http', '127.0.0.1', 3128), undefined, 'never offered to a server');
+  t.is(cache.find({ ...entry, protocol: 'https' }), undefined);
+  t.truthy(cache.find(entry));
 });
