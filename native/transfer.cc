@@ -56,7 +56,19 @@ Transfer::~Transfer() {
   if (header_list_) curl_slist_free_all(header_list_);
 }
 
-void Transfer::BuildHeaderList() {
+bool Transfer::AppendHeader(const char* line) {
+  // curl_slist_append walks the whole list to find its end: appending n lines that way is
+  // O(n^2), and a request with 60,000 headers held the curl thread (every other transfer)
+  // for seconds. A one-node list is linked after the tail instead.
+  curl_slist* node = curl_slist_append(nullptr, line);
+  if (node == nullptr) return false;
+  if (header_tail_ == nullptr) header_list_ = node;
+  else header_tail_->next = node;
+  header_tail_ = node;
+  return true;
+}
+
+bool Transfer::BuildHeaderList() {
   bool has_accept = false, has_content_type = false, has_expect = false;
   for (const std::string& line : spec_->headers) {
     has_accept = has_accept || HeaderNameIs(line, "accept");
@@ -64,20 +76,21 @@ void Transfer::BuildHeaderList() {
     has_expect = has_expect || HeaderNameIs(line, "expect");
     size_t colon = line.find(':');
     size_t value_start = line.find_first_not_of(" \t", colon + 1);
+    bool ok;
     if (colon != std::string::npos && value_start == std::string::npos) {
       // "Name:" would tell libcurl to remove the header; "Name;" sends it with an empty value.
-      header_list_ = curl_slist_append(header_list_, (line.substr(0, colon) + ";").c_str());
+      ok = AppendHeader((line.substr(0, colon) + ";").c_str());
     } else {
-      header_list_ = curl_slist_append(header_list_, line.c_str());
+      ok = AppendHeader(line.c_str());
     }
+    if (!ok) return false;
   }
   // Chromium sends neither Expect nor a default Accept or Content-Type; libcurl would.
-  if (!has_expect) header_list_ = curl_slist_append(header_list_, "Expect:");
-  if (!has_accept) header_list_ = curl_slist_append(header_list_, "Accept:");
+  if (!has_expect && !AppendHeader("Expect:")) return false;
+  if (!has_accept && !AppendHeader("Accept:")) return false;
   bool sends_body = spec_->body_mode != BodyMode::kNone || (spec_->flags & kFlagForceContentLength);
-  if (sends_body && !has_content_type) {
-    header_list_ = curl_slist_append(header_list_, "Content-Type:");
-  }
+  if (sends_body && !has_content_type && !AppendHeader("Content-Type:")) return false;
+  return true;
 }
 
 bool Transfer::Configure(std::string* error) {
@@ -188,7 +201,10 @@ bool Transfer::Configure(std::string* error) {
   } else if (method != "GET") {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
-  BuildHeaderList();
+  if (!BuildHeaderList()) {
+    *error = "out of memory building the request headers";
+    return false;
+  }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list_);
   return true;
 }

@@ -81,7 +81,8 @@ class Transfer {
   void CommitHead();
   void ReportUploadProgress(bool force);
   void SetPause(int bits_on, int bits_off);
-  void BuildHeaderList();
+  bool BuildHeaderList();
+  bool AppendHeader(const char* line);
 
   TransferHost* host_;
   class SessionMulti* session_;
@@ -90,6 +91,7 @@ class Transfer {
   std::unique_ptr<TransferSpec> spec_;
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
+  curl_slist* header_tail_ = nullptr;
   char error_buffer_[CURL_ERROR_SIZE] = {};
   int pause_bits_ = 0;
 

@@ -15,8 +15,9 @@ test('URL assembly from parts follows Electron', (t) => {
   t.is(parse({ hostname: 'h', port: 0 }).url.href, 'http://h/');
   t.is(parse({ url: 'http://a/x', hostname: 'ignored' }).url.href, 'http://a/x');
   t.is(parse({ href: 'http://b/y' }).url.href, 'http://b/y');
-  // A URL object is spread into an object with no own properties.
-  t.is(parse(new URL('https://example.com/z') as any).url.href, 'http://localhost/');
+  // Electron spreads a URL object into an object with no own properties (http://localhost/);
+  // curl-net requests the URL's own href (docs/api.md).
+  t.is(parse(new URL('https://example.com/z') as any).url.href, 'https://example.com/z');
   t.is(parse('https://example.com/s').url.href, 'https://example.com/s');
 });
 

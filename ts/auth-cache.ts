@@ -1,6 +1,8 @@
-// Credentials that worked, per (server or proxy, host, port, realm, scheme). A session owns
-// one; later requests offer the most recent entry for the same server or proxy up front, so
-// the user is not asked twice and a body is not sent to a challenge it already answered.
+// Credentials that worked, per (server or proxy, its scheme, host, port, realm, auth scheme),
+// like Chromium's HttpAuthCache, which keys by origin: credentials learned on https://host:P
+// are never offered to http://host:P (they would cross the network in the clear). A session
+// owns one; later requests offer the most recent entry for the same server or proxy up front,
+// so the user is not asked twice and a body is not sent to a challenge it already answered.
 import { CurlAuth } from './native';
 
 /** HTTP schemes, plus 'socks5' for a SOCKS5 proxy's username/password (RFC 1929), which
@@ -18,6 +20,8 @@ export const SCHEME_MASK: Record<AuthScheme, number> = {
 
 export interface AuthEntry {
   isProxy: boolean;
+  /** URL scheme of the server ('http', 'https') or of the proxy ('http', 'https', 'socks5'…). */
+  protocol: string;
   scheme: AuthScheme;
   host: string;
   port: number;
@@ -36,7 +40,12 @@ export interface HopCredential {
 
 function sameKey(a: AuthEntry, b: Omit<AuthEntry, 'username' | 'password'>): boolean {
   return (
-    a.isProxy === b.isProxy && a.scheme === b.scheme && a.host === b.host && a.port === b.port && a.realm === b.realm
+    a.isProxy === b.isProxy &&
+    a.protocol === b.protocol &&
+    a.scheme === b.scheme &&
+    a.host === b.host &&
+    a.port === b.port &&
+    a.realm === b.realm
   );
 }
 
@@ -57,10 +66,10 @@ export class AuthCache {
   }
 
   /** The most recent entry for this server or proxy, offered before any challenge. */
-  latestFor(isProxy: boolean, host: string, port: number): HopCredential | undefined {
+  latestFor(isProxy: boolean, protocol: string, host: string, port: number): HopCredential | undefined {
     for (let i = this._entries.length - 1; i >= 0; i--) {
       const e = this._entries[i];
-      if (e.isProxy === isProxy && e.host === host && e.port === port) {
+      if (e.isProxy === isProxy && e.protocol === protocol && e.host === host && e.port === port) {
         return { username: e.username, password: e.password, mask: SCHEME_MASK[e.scheme], entry: e };
       }
     }
@@ -74,6 +83,11 @@ export class AuthCache {
   get size(): number {
     return this._entries.length;
   }
+}
+
+/** The scheme part of an origin: 'http' or 'https'. */
+export function urlScheme(url: URL): string {
+  return url.protocol.slice(0, -1);
 }
 
 export function defaultPort(url: URL): number {

@@ -2,6 +2,10 @@
 // system bundle (what Chromium on Linux effectively uses), plus NODE_EXTRA_CA_CERTS as Node
 // honours it. libcurl is always given one file (CAINFO), which keeps its cached X509 store
 // usable across connections.
+//
+// SSL_CERT_FILE (OpenSSL's variable) is ignored, as Node and Chromium ignore it: honouring it
+// let anything that can set one environment variable replace the whole trust store silently.
+// Adding a CA goes through NODE_EXTRA_CA_CERTS, which only adds (docs/api.md).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,8 +43,7 @@ function writeBundle(contents: string): string {
 /** Path of the PEM bundle every hop verifies servers against. */
 export function caBundlePath(): string {
   if (cached !== undefined) return cached;
-  const override = process.env.SSL_CERT_FILE;
-  const system = override && fs.existsSync(override) ? override : SYSTEM_BUNDLES.find((p) => fs.existsSync(p));
+  const system = SYSTEM_BUNDLES.find((p) => fs.existsSync(p));
   const extraPath = process.env.NODE_EXTRA_CA_CERTS;
   let extra = '';
   if (extraPath) {

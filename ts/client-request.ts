@@ -79,14 +79,15 @@ export class ClientRequest extends Writable implements HopOwner {
     if (this._body.written || this._started) {
       throw new Error("Can't set headers after they are sent");
     }
-    validateHeader(name, value);
+    const wire = validateHeader(name, value);
     const key = name.toLowerCase();
     const existing = this._headers.get(key);
     if (existing) {
       existing.name = name;
       existing.value = value;
+      existing.wire = wire;
     } else {
-      this._headers.set(key, { name, value });
+      this._headers.set(key, { name, value, wire });
     }
   }
 

@@ -55,12 +55,12 @@ export interface FetchMetadata {
 
 /** Reads the caller's sec-fetch-mode/-dest/-user headers (other values are ignored). */
 export function requestedFetchMetadata(headers: ParsedRequestOptions['headers']): FetchMetadata {
-  const mode = String(headers.get('sec-fetch-mode')?.value ?? '').toLowerCase();
-  const dest = String(headers.get('sec-fetch-dest')?.value ?? '').toLowerCase();
+  const mode = String(headers.get('sec-fetch-mode')?.wire ?? '').toLowerCase();
+  const dest = String(headers.get('sec-fetch-dest')?.wire ?? '').toLowerCase();
   return {
     mode: FETCH_MODES.has(mode) ? mode : 'no-cors',
     dest: FETCH_DESTS.has(dest) ? dest : 'empty',
-    user: String(headers.get('sec-fetch-user')?.value ?? '') === '?1',
+    user: String(headers.get('sec-fetch-user')?.wire ?? '') === '?1',
   };
 }
 

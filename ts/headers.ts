@@ -1,40 +1,35 @@
 // Request header validation (Electron's messages), the restricted-header rules Chromium
 // applies when a request starts, and the shapes Electron gives response headers.
+import { headerValueForWire, isToken } from './wire-validation';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const INVALID_VALUE = /[\0\r\n]/;
+export { isToken };
 
 export type HeaderValue = string | number | string[] | { toString(): string };
 
 export interface StoredHeader {
   /** Spelling the caller used; it goes on the wire as is. */
   name: string;
+  /** What the caller set (getHeader returns it). */
   value: HeaderValue;
+  /** The value converted to a string once, when it was set, and validated: exactly what is
+   * sent. A value whose toString() changes later cannot change the wire. */
+  wire: string;
 }
 
-export function isToken(value: string): boolean {
-  return TOKEN.test(value);
-}
-
-/** Throws exactly what Electron throws for a bad header (checks 2–5 of setHeader). */
-export function validateHeader(name: unknown, value: unknown): void {
+/** Throws exactly what Electron throws for a bad header (checks 2–5 of setHeader); returns
+ * the string that will be sent. */
+export function validateHeader(name: unknown, value: unknown): string {
   if (typeof name !== 'string') {
     throw new TypeError('`name` should be a string in setHeader(name, value)');
   }
   if (value == null) {
     throw new Error(`\`value\` required in setHeader("${name}", value)`);
   }
-  if (!TOKEN.test(name)) {
+  if (!isToken(name)) {
     throw new Error(`Invalid header name: '${name}'`);
   }
-  if (INVALID_VALUE.test(String(value))) {
-    throw new Error(`Invalid value for header '${name}': '${String(value)}'`);
-  }
-}
-
-/** Value as it goes on the wire: arrays become 'a,b' (toString), as in Electron. */
-export function wireValue(value: HeaderValue): string {
-  return String(value);
+  // Arrays become 'a,b' (toString), as in Electron.
+  return headerValueForWire(name, value);
 }
 
 const FORBIDDEN_NAMES = new Set([

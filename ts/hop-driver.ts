@@ -5,11 +5,13 @@ import { caBundlePath } from './ca-bundle';
 import { netError, netErrorFromOutcome } from './errors';
 import { IncomingMessage, ResponseFlowControl } from './incoming-message';
 import { HopFlag, HopHead, HopListener, HopOutcome, native, registerHop, unregisterHop } from './native';
+import { requestHeadProblem } from './request-limits';
 import type { ParsedRequestOptions } from './request-options';
 import type { RequestBody, UploadSink } from './request-body';
 import type { Session } from './session';
 import { DIRECT_HOP, ProxyHop } from './session-proxy';
 import type { HopControl, HopDraft, HopState, Restart, Stage, StageFactory, Verdict } from './stages/stage';
+import { wireProblem } from './wire-validation';
 
 /** What the driver needs from the ClientRequest it serves. */
 export interface HopOwner {
@@ -39,6 +41,8 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   private _held: Held | null = null;
   private _response: IncomingMessage | null = null;
   private _stopped = false;
+  /** The opt-in deadline of the whole request (net::ERR_TIMED_OUT). */
+  private _deadline: NodeJS.Timeout | null = null;
   /** @internal HopControl: set by the redirect stage while 'redirect' listeners run. */
   pendingRedirect: (() => void) | null = null;
 
@@ -115,7 +119,34 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
         return;
       }
     }
+    this._armDeadline();
     this._prepare(0);
+  }
+
+  private _armDeadline(): void {
+    const timeout = this.state.options.timeout ?? this.state.session.getRequestTimeout();
+    if (timeout <= 0) return;
+    this._deadline = setTimeout(() => {
+      this._deadline = null;
+      this.fail(netError('ERR_TIMED_OUT'));
+    }, timeout);
+    // The hop in flight keeps the process alive; the deadline alone must not.
+    this._deadline.unref();
+  }
+
+  private _disarmDeadline(): void {
+    if (this._deadline !== null) clearTimeout(this._deadline);
+    this._deadline = null;
+  }
+
+  /** Fails the request on a later turn: Chromium reports refusals asynchronously, and the
+   * caller may still be inside write() or end(). */
+  private _refuse(error: Error): void {
+    this._preparing = true;
+    setImmediate(() => {
+      this._preparing = false;
+      if (!this.finished) this.fail(error);
+    });
   }
 
   /** Runs beforeHop from stage `from` on; waits where a stage waits. */
@@ -124,7 +155,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
       const verdict = this._stages[i].beforeHop?.(draft);
       if (verdict === undefined) continue;
       if (verdict instanceof Error) {
-        this.fail(verdict);
+        this._refuse(verdict);
         return;
       }
       this._preparing = true;
@@ -155,13 +186,41 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     if (body.streamed) flags |= HopFlag.StreamBody;
     else if (buffered === null && (method === 'POST' || method === 'PUT')) flags |= HopFlag.ForceContentLength;
 
+    // The last look at the exact strings libcurl will send: nothing with CR, LF or NUL, and
+    // nothing over libcurl's request head limit, reaches the wire.
+    const wireUrl = urlForWire(state.url);
+    const extras = draft.extras;
+    const problem =
+      wireProblem({
+        method,
+        url: wireUrl,
+        headerLines: draft.lines,
+        credentials: [
+          { what: 'user name', value: extras.username },
+          { what: 'password', value: extras.password },
+          { what: 'proxy user name', value: extras.proxyUsername },
+          { what: 'proxy password', value: extras.proxyPassword },
+          { what: 'proxy address', value: state.proxy.url },
+        ],
+      }) ??
+      requestHeadProblem({
+        method,
+        url: wireUrl,
+        headerLines: draft.lines,
+        withCredentials: extras.username !== undefined || extras.proxyUsername !== undefined,
+      });
+    if (problem !== null) {
+      this._refuse(netError('ERR_INVALID_ARGUMENT', { cause: new TypeError(`Refused to send the request: ${problem}`) }));
+      return;
+    }
+
     const id = registerHop(this);
     this._id = id;
     this._hops += 1;
     native().start(
       id,
       state.session._id,
-      urlForWire(state.url),
+      wireUrl,
       method,
       draft.lines.join('\n'),
       buffered,
@@ -264,6 +323,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   private _complete(outcome: HopOutcome): void {
     const error = netErrorFromOutcome(outcome);
     if (error === null && this._response !== null) {
+      this._disarmDeadline();
       this._response._finish();
       return;
     }
@@ -282,6 +342,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
   /** The request is over (abort, error): no more hops, nothing held. */
   stop(error?: Error): void {
+    this._disarmDeadline();
     this._stopped = true;
     this._held = null;
     this._stopHop();

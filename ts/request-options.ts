@@ -39,6 +39,10 @@ export interface ClientRequestConstructorOptions {
   priority?: Priority;
   priorityIncremental?: boolean;
   bypassCustomProtocolHandlers?: boolean;
+  /** curl-net extension: fail with net::ERR_TIMED_OUT when the whole request (every hop, up to
+   * the end of the response body) takes longer than this many milliseconds. 0 = no limit.
+   * Default: the session's (setRequestTimeout), which is none, as in Electron. */
+  timeout?: number;
 }
 
 /** Set by net.fetch, which is allowed to go past the http(s)-only check. */
@@ -56,6 +60,8 @@ export interface ParsedRequestOptions {
   cache: CacheMode;
   priority: Priority;
   priorityIncremental: boolean;
+  /** Milliseconds, 0 = none; undefined = the session's. */
+  timeout?: number;
   session?: Session;
   partition?: string;
 }
@@ -97,13 +103,39 @@ function assembleUrl(options: Record<string, any>): string {
   return url.format(parts);
 }
 
+/** The options as a prototype-less object of the caller's own properties: a property added
+ * to Object.prototype (prototype pollution) must not supply a `url`, `host` or `headers`.
+ * A string is parsed (and validated) first. Electron turns anything else that is not an
+ * object — undefined included — into a request for http://localhost/, and a URL object too
+ * (spread, it has no own properties); curl-net throws for the former and requests the URL
+ * object's own href (docs/api.md). */
+function ownOptions(input: unknown): Record<string | symbol, any> {
+  const options: Record<string | symbol, any> = Object.create(null);
+  if (typeof input === 'string') {
+    options.url = new URL(input).href;
+  } else if (input instanceof URL) {
+    options.url = input.href;
+  } else if (typeof input === 'object' && input !== null) {
+    Object.assign(options, input);
+  } else {
+    throw new TypeError('The options of net.request() must be a URL string, a URL or an object');
+  }
+  return options;
+}
+
+/** A timeout in milliseconds: a finite number ≥ 0 (0 = none). */
+export function checkTimeout(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError('`timeout` should be a non-negative number of milliseconds');
+  }
+  return Math.floor(value);
+}
+
 export function parseRequestOptions(
   input: ClientRequestConstructorOptions | string,
   isSession: (value: unknown) => boolean,
 ): ParsedRequestOptions {
-  // A string is parsed (and validated) first; a URL object is spread into a plain object,
-  // which has no own properties: Electron then requests http://localhost/.
-  const options: Record<string, any> = typeof input === 'string' ? { url: new URL(input).href } : { ...input };
+  const options = ownOptions(input);
   const urlString = assembleUrl(options);
 
   const redirect = options.redirect || 'follow';
@@ -115,8 +147,8 @@ export function parseRequestOptions(
   }
   const headers = new Map<string, StoredHeader>();
   for (const [name, value] of Object.entries(options.headers || {})) {
-    validateHeader(name, value);
-    headers.set(name.toLowerCase(), { name, value: value as StoredHeader['value'] });
+    const wire = validateHeader(name, value);
+    headers.set(name.toLowerCase(), { name, value: value as StoredHeader['value'], wire });
   }
 
   let session: Session | undefined;
@@ -160,6 +192,7 @@ export function parseRequestOptions(
     cache: CACHE_MODES.has(options.cache) ? options.cache : 'default',
     priority: PRIORITIES.has(options.priority) ? options.priority : 'idle',
     priorityIncremental: 'priorityIncremental' in options ? Boolean(options.priorityIncremental) : true,
+    timeout: options.timeout === undefined ? undefined : checkTimeout(options.timeout),
     session,
     partition,
   };

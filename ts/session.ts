@@ -7,6 +7,8 @@ import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
 import { DEFAULT_STAGES, StageFactory } from './stages';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
+import { headerValueForWire } from './wire-validation';
+import { checkTimeout } from './request-options';
 
 const kCreate = Symbol('curl-net.createSession');
 const kBrand = Symbol.for('curl-net.Session');
@@ -30,6 +32,7 @@ export class Session {
   private _userAgent: string | undefined;
   private _acceptLanguages: string | undefined;
   private _limits: Required<ConnectionLimits> = { maxConnectionsPerHost: 0, maxConnections: 0 };
+  private _requestTimeout = 0;
   /** @internal Credentials that worked (server and proxy). */
   readonly _authCache = new AuthCache();
   /** @internal */
@@ -57,9 +60,17 @@ export class Session {
     return this._userAgent;
   }
 
+  /** Both strings become request headers: one with CR, LF or NUL in it is refused (with the
+   * message setHeader gives for that header) and nothing changes. */
   setUserAgent(userAgent: string, acceptLanguages?: string): void {
-    this._userAgent = String(userAgent);
-    if (typeof acceptLanguages === 'string') this._acceptLanguages = expandAcceptLanguages(acceptLanguages);
+    const agent = headerValueForWire('User-Agent', userAgent);
+    // The list as given is checked too: expanding it trims, which must not launder a CR or LF.
+    const languages =
+      typeof acceptLanguages === 'string'
+        ? headerValueForWire('Accept-Language', expandAcceptLanguages(headerValueForWire('Accept-Language', acceptLanguages)))
+        : undefined;
+    this._userAgent = agent;
+    if (languages !== undefined) this._acceptLanguages = languages;
   }
 
   /** @internal Accept-Language to send, if the application set one. */
@@ -78,6 +89,16 @@ export class Session {
 
   getConnectionLimits(): Required<ConnectionLimits> {
     return { ...this._limits };
+  }
+
+  /** curl-net extension: the default `timeout` of requests made with this session, in
+   * milliseconds (0 = none, the default, as in Electron). A request's own option wins. */
+  setRequestTimeout(milliseconds: number): void {
+    this._requestTimeout = checkTimeout(milliseconds);
+  }
+
+  getRequestTimeout(): number {
+    return this._requestTimeout;
   }
 
   /** @internal The proxies to try, in order, for one hop to `url`. */

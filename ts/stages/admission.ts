@@ -1,9 +1,12 @@
-// Admission: what Chromium refuses when a request starts, before any network — methods that are
-// not tokens (or CONNECT), TRACE/TRACK outside no-cors, restricted headers, inconsistent fetch
-// metadata, a Referer the policy would not send, and only-if-cached without a cache.
+// Admission: what Chromium refuses before any network — when the request starts, methods that
+// are not tokens (or CONNECT), TRACE/TRACK outside no-cors, restricted headers, inconsistent
+// fetch metadata, a Referer the policy would not send, and only-if-cached without a cache; on
+// every hop (redirect targets included), URLs over Chromium's 2 MiB and restricted ports.
 import { netError } from '../errors';
 import { computeReferrer, fetchMetadataError, requestedFetchMetadata } from '../fetch-metadata';
-import { isRestrictedHeader, isToken, wireValue } from '../headers';
+import { isRestrictedHeader, isToken } from '../headers';
+import { MAX_URL_CHARS } from '../request-limits';
+import { isPortAllowed } from '../restricted-ports';
 import type { HopControl, Stage } from './stage';
 
 export function admission(control: HopControl): Stage {
@@ -16,7 +19,7 @@ export function admission(control: HopControl): Stage {
       const meta = requestedFetchMetadata(headers);
       if ((method === 'TRACE' || method === 'TRACK') && meta.mode !== 'no-cors') return netError('ERR_INVALID_ARGUMENT');
       for (const [key, header] of headers) {
-        if (isRestrictedHeader(key, wireValue(header.value))) return netError('ERR_INVALID_ARGUMENT');
+        if (isRestrictedHeader(key, header.wire)) return netError('ERR_INVALID_ARGUMENT');
       }
       const metaError = fetchMetadataError(meta);
       if (metaError) return metaError;
@@ -24,7 +27,7 @@ export function admission(control: HopControl): Stage {
       if (referer !== undefined) {
         let referrer: URL;
         try {
-          referrer = new URL(wireValue(referer.value));
+          referrer = new URL(referer.wire);
         } catch {
           return netError('ERR_BLOCKED_BY_CLIENT');
         }
@@ -32,6 +35,14 @@ export function admission(control: HopControl): Stage {
         if (computed === null || computed !== referrer.href) return netError('ERR_BLOCKED_BY_CLIENT');
       }
       return null;
+    },
+
+    beforeHop(): Error | undefined {
+      const url = control.state.url;
+      if (url.href.length > MAX_URL_CHARS) return netError('ERR_INVALID_URL');
+      // Before any proxy lookup or connection, for every URL the request goes to.
+      if (!isPortAllowed(url)) return netError('ERR_UNSAFE_PORT');
+      return undefined;
     },
   };
 }

@@ -5,7 +5,7 @@
 // decides, the hop is held (its body unread, so the transfer is paused by flow control).
 // Identities that need no prompt come first: user info in the URL, then the session's auth
 // cache, then (Negotiate) the process's own Kerberos credentials.
-import { AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MASK } from '../auth-cache';
+import { AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MASK, urlScheme } from '../auth-cache';
 import { AuthChallenge, chooseChallenge } from '../auth-challenge';
 import { netError } from '../errors';
 import { rawHeaderValues } from '../headers';
@@ -81,12 +81,12 @@ class Authentication implements Stage {
     const proxy = state.proxy;
     const omitServerAuth = state.options.credentials === 'omit';
     let server: HopCredential | undefined;
-    if (!omitServerAuth) server = this._server.credential ?? cache.latestFor(false, url.hostname, defaultPort(url));
+    if (!omitServerAuth) server = this._server.credential ?? cache.latestFor(false, urlScheme(url), url.hostname, defaultPort(url));
     let forProxy: HopCredential | undefined;
     if (proxy.host !== undefined) {
       forProxy =
         this._proxy.credential ??
-        cache.latestFor(true, proxy.host, proxy.port!) ??
+        cache.latestFor(true, proxy.scheme!, proxy.host, proxy.port!) ??
         (proxy.username !== undefined
           ? // Credentials that came with the setting (environment variables): any scheme.
             { username: proxy.username, password: proxy.password ?? '', mask: CurlAuth.Any }
@@ -164,7 +164,8 @@ class Authentication implements Stage {
       realm: challenge.realm,
     };
     const cache = state.session._authCache;
-    const key = { isProxy, scheme: challenge.scheme, host: info.host, port: info.port, realm: info.realm };
+    const protocol = isProxy ? proxyHop.scheme! : urlScheme(url);
+    const key = { isProxy, protocol, scheme: challenge.scheme, host: info.host, port: info.port, realm: info.realm };
 
     if (party.offered !== null) {
       // What we offered was refused: never offer it again.

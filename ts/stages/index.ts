@@ -13,8 +13,11 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
   requestHeaders, // what goes on the wire besides the application's headers
-  authentication, // credentials up front; 401/407 → 'login' on the way back
-  redirects, // 3xx → 'redirect', the next hop; sees responses first
+  redirects, // 3xx → 'redirect', the next hop
+  // Sees responses first: a 401/407 becomes 'login' before anything else looks at it, and any
+  // other head (a redirect too) proves what this hop offered, as Chromium's network
+  // transaction records credentials before URLRequest follows a redirect.
+  authentication, // credentials up front
 ]);
 
 export type { HopControl, HopDraft, HopState, Restart, Stage, StageFactory, Verdict } from './stage';

@@ -71,7 +71,7 @@ function strippedHeaders(
   const next = new Map(headers);
   for (const name of strip) next.delete(name);
   const origin = next.get('origin');
-  if (crossOrigin && origin !== undefined) next.set('origin', { name: origin.name, value: 'null' });
+  if (crossOrigin && origin !== undefined) next.set('origin', { name: origin.name, value: 'null', wire: 'null' });
   if (downgrade) {
     for (const key of next.keys()) if (key.startsWith('sec-fetch-') || key.startsWith('sec-ch-')) next.delete(key);
   }

@@ -12,7 +12,6 @@ import {
   requestedFetchMetadata,
   streamWeight,
 } from '../fetch-metadata';
-import { wireValue } from '../headers';
 import { native } from '../native';
 import type { HopControl, HopDraft, Restart, Stage } from './stage';
 
@@ -30,7 +29,7 @@ function secureAcceptEncoding(): string {
 export function requestHeaders(control: HopControl): Stage {
   const state = control.state;
   const options = state.options;
-  const initiator = initiatorOf(options.origin ?? options.headers.get('origin')?.value);
+  const initiator = initiatorOf(options.origin ?? options.headers.get('origin')?.wire);
   /** Sec-Fetch-Site: the least trusted relation over the redirect chain. */
   let site: FetchSite = fetchSite(initiator, options.url);
 
@@ -43,7 +42,7 @@ export function requestHeaders(control: HopControl): Stage {
       for (const [key, header] of headers) {
         if (key === 'referer') continue;
         if (trustworthy && key.startsWith('sec-fetch-')) continue;
-        lines.push(`${header.name}: ${wireValue(header.value)}`);
+        lines.push(`${header.name}: ${header.wire}`);
       }
       if (!headers.has('user-agent')) lines.push(`User-Agent: ${state.session.getUserAgent()}`);
       if (options.origin !== undefined && !headers.has('origin') && state.method !== 'GET' && state.method !== 'HEAD') {
@@ -54,7 +53,7 @@ export function requestHeaders(control: HopControl): Stage {
       if (acceptLanguage !== undefined && !headers.has('accept-language')) lines.push(`Accept-Language: ${acceptLanguage}`);
       const referer = headers.get('referer');
       if (referer !== undefined) {
-        const computed = computeReferrer(new URL(wireValue(referer.value)), url, options.referrerPolicy);
+        const computed = computeReferrer(new URL(referer.wire), url, options.referrerPolicy);
         if (computed !== null) lines.push(`${referer.name}: ${computed}`);
       }
       if (trustworthy) {

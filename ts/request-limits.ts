@@ -1,0 +1,45 @@
+// How big a request may be before anything is sent.
+//
+// URLs: Chromium refuses URLs longer than url::kMaxURLChars (2 MiB) with net::ERR_INVALID_URL.
+//
+// Request heads: Chromium sets no limit of its own, but libcurl builds a request head in a
+// buffer capped at 1 MiB (DYN_HTTP_REQUEST) and fails a larger one with CURLE_OUT_OF_MEMORY
+// once the transfer runs. So curl-net measures the head before the hop starts and refuses
+// one that cannot fit with net::ERR_INVALID_ARGUMENT and a cause that says why: no
+// connection is opened, and every head that is accepted is sent whole (docs/api.md). The
+// measure is what curl-net passes (request line with the full URL, header lines) plus room
+// for what libcurl adds itself (Host, Accept-Encoding, Content-Length, and Authorization /
+// Proxy-Authorization: a Negotiate token is up to ~12 KiB, a Digest answer repeats the URL).
+
+/** Chromium's url::kMaxURLChars. */
+export const MAX_URL_CHARS = 2 * 1024 * 1024;
+/** libcurl's cap on the request head it builds (DYN_HTTP_REQUEST). */
+const LIBCURL_MAX_REQUEST_HEAD = 1024 * 1024;
+/** Room left for the headers libcurl adds itself. */
+const LIBCURL_HEADROOM = 32 * 1024;
+/** The largest request head curl-net sends, as measured by requestHeadBytes(). */
+export const MAX_REQUEST_HEAD_BYTES = LIBCURL_MAX_REQUEST_HEAD - LIBCURL_HEADROOM;
+
+export interface MeasuredHead {
+  method: string;
+  url: string;
+  headerLines: readonly string[];
+  /** Credentials are offered: a Digest answer carries the request URI again. */
+  withCredentials: boolean;
+}
+
+/** Bytes of the head as curl-net hands it to libcurl, counted on the high side. */
+export function requestHeadBytes(head: MeasuredHead): number {
+  const urlBytes = Buffer.byteLength(head.url);
+  let total = Buffer.byteLength(head.method) + 1 + urlBytes + ' HTTP/1.1\r\n'.length + 2;
+  for (const line of head.headerLines) total += Buffer.byteLength(line) + 2;
+  if (head.withCredentials) total += urlBytes;
+  return total;
+}
+
+/** Why this head cannot be sent, or null when it can. */
+export function requestHeadProblem(head: MeasuredHead): string | null {
+  const bytes = requestHeadBytes(head);
+  if (bytes <= MAX_REQUEST_HEAD_BYTES) return null;
+  return `the request head would be ${bytes} bytes; at most ${MAX_REQUEST_HEAD_BYTES} can be sent (libcurl's 1 MiB limit, less room for the headers it adds)`;
+}
