@@ -38,3 +38,12 @@ test('a Referer the policy would not send as given is blocked', (t) => {
   t.is(error?.code, 'ERR_BLOCKED_BY_CLIENT');
   t.is(refused({ url: 'http://example.test/a', headers: { Referer: 'http://example.test/b' } }), null);
 });
+
+test('every hop: a restricted port or a URL over 2 MiB is refused before any network', (t) => {
+  const h = harness(admission, 'http://example.test/');
+  t.is(h.stage.beforeHop!(h.draft()), undefined);
+  h.state.url = new URL('http://example.test:6667/');
+  t.is((h.stage.beforeHop!(h.draft()) as NetError).code, 'ERR_UNSAFE_PORT');
+  h.state.url = new URL(`http://example.test/${'a'.repeat(2 * 1024 * 1024)}`);
+  t.is((h.stage.beforeHop!(h.draft()) as NetError).code, 'ERR_INVALID_URL');
+});

@@ -105,3 +105,16 @@ test('a refused CONNECT with no one to ask fails with ERR_TUNNEL_CONNECTION_FAIL
   const failure = h.log.at(-1) as { fail: Error & { code?: string } };
   t.is(failure.fail.code, 'ERR_TUNNEL_CONNECTION_FAILED');
 });
+
+test('a redirect proves the credentials its hop offered (they are cached before the next hop)', async (t) => {
+  const h = harness(authentication, 'http://example.test/');
+  await h.prepare();
+  h.listeners.set('login', (_i, callback) => (callback as (u: string, p: string) => void)('u', 'p'));
+  h.stage.onHead!(basic401);
+  h.stage.onRestart!({ kind: 'login' });
+  await h.prepare();
+  t.is(h.stage.onHead!(head(302, ['Location', 'http://other.test/'])), undefined, 'the redirect stage decides');
+  t.is((await harness(authentication, 'http://example.test/x', { session: h.session }).prepare()).extras.username, 'u');
+  t.is((await harness(authentication, 'https://example.test/x', { session: h.session }).prepare()).extras.username, undefined,
+    'never offered to https://example.test (another origin)');
+});
