@@ -6,7 +6,7 @@
 // session's auth cache.
 import { AuthCache, AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MASK } from './auth-cache';
 import { AuthChallenge, chooseChallenge } from './auth-challenge';
-import { netError } from './errors';
+import { netError, type NetError } from './errors';
 import { rawHeaderValues } from './headers';
 import { CurlAuth, DoneFlag, HopHead, HopOutcome, native } from './native';
 import type { Session } from './session';
@@ -70,6 +70,36 @@ function schemesLibcurlAnswers(): Set<AuthScheme> {
   return supportedSchemes;
 }
 
+let negotiateBlocked: string | null | undefined;
+/** Why Negotiate cannot work in this process, or null. The prebuild opens the system's GSS-API
+ * library (libgssapi_krb5.so.2) the first time this is asked, so it is only asked when Negotiate
+ * could be used: a challenge offers it, or credentials may be used with any scheme. */
+function negotiateUnavailable(): string | null {
+  if (negotiateBlocked === undefined) {
+    negotiateBlocked = schemesLibcurlAnswers().has('negotiate') ? native().gssapiUnavailable() : null;
+  }
+  return negotiateBlocked;
+}
+
+/** The challenge to answer. When Negotiate's library is missing the next scheme offered is
+ * answered instead (as Chromium does); when Negotiate was the only one, the request fails with
+ * an error whose cause says what to install (Chromium would show the 401/407). */
+function pickChallenge(headers: readonly string[]): AuthChallenge | NetError | null {
+  const schemes = schemesLibcurlAnswers();
+  const challenge = chooseChallenge(headers, schemes);
+  if (challenge?.scheme !== 'negotiate') return challenge;
+  const why = negotiateUnavailable();
+  if (why === null) return challenge;
+  const others = new Set([...schemes].filter((scheme) => scheme !== 'negotiate'));
+  return chooseChallenge(headers, others) ?? netError('ERR_MISCONFIGURED_AUTH_ENVIRONMENT', { cause: new Error(why) });
+}
+
+/** CURLAUTH_* bits for credentials that may answer any scheme: without Negotiate when it cannot
+ * work, or libcurl would pick it over the others and fail. */
+function anySchemeMask(): number {
+  return negotiateUnavailable() === null ? CurlAuth.Any : CurlAuth.Any & ~CurlAuth.Negotiate;
+}
+
 /** Credentials to offer on a hop before any challenge: what this request learned, else the
  * session's cache. Server credentials are never offered under credentials: 'omit'. */
 export function hopCredentials(
@@ -88,7 +118,7 @@ export function hopCredentials(
       cache.latestFor(true, proxy.host, proxy.port!) ??
       (proxy.username !== undefined
         ? // Credentials that came with the setting (environment variables): any scheme.
-          { username: proxy.username, password: proxy.password ?? '', mask: CurlAuth.Any }
+          { username: proxy.username, password: proxy.password ?? '', mask: anySchemeMask() }
         : undefined);
     if (forProxy) result.proxy = forProxy;
   }
@@ -131,10 +161,11 @@ export class LoginController {
       return false;
     }
     const header = isProxy ? 'proxy-authenticate' : 'www-authenticate';
-    const challenge = chooseChallenge(rawHeaderValues(head.rawHeaders, header), schemesLibcurlAnswers());
+    const challenge = pickChallenge(rawHeaderValues(head.rawHeaders, header));
     if (challenge === null) return false;
     this._held = { head, data: [], outcome: null };
-    this._challenge(isProxy, challenge);
+    if (challenge instanceof Error) this._ctx.fail(challenge);
+    else this._challenge(isProxy, challenge);
     return true;
   }
 
@@ -155,10 +186,11 @@ export class LoginController {
       return true;
     }
     if (outcome.connectCode === 407 && proxyHop !== null && proxyHop.host !== undefined && (outcome.flags & DoneFlag.UsedProxy)) {
-      const challenge = chooseChallenge(outcome.connectChallenges, schemesLibcurlAnswers());
+      const challenge = pickChallenge(outcome.connectChallenges);
       if (challenge === null) return false;
       this._held = { head: null, data: [], outcome };
-      this._challenge(true, challenge);
+      if (challenge instanceof Error) this._ctx.fail(challenge);
+      else this._challenge(true, challenge);
       return true;
     }
     return false;
