@@ -74,6 +74,8 @@ declare('without libgssapi_krb5.so.2, Negotiate fails with an error naming the p
     // Offered alongside, Basic is answered instead (as Chromium does without a GSS-API library).
     { name: 'server negotiate + basic', url: origin.loopbackUrl('/negotiate-or-basic'), credentials: ['bob', 'b0b'] },
     { name: 'proxy negotiate + basic', url: origin.url('/nb'), proxyRules: localhost(negotiateOrBasic.port), credentials: [negotiateOrBasic.username!, negotiateOrBasic.password!] },
+    // Credentials from the environment may answer any scheme: libcurl must not be let pick Negotiate.
+    { name: 'proxy negotiate + basic, credentials in HTTP_PROXY', url: origin.url('/nb-env'), httpProxyVariable: `http://${negotiateOrBasic.username}:${negotiateOrBasic.password}@127.0.0.1:${negotiateOrBasic.port}` },
     { name: 'proxy digest', url: origin.url('/digest'), proxyRules: `127.0.0.1:${digest.port}`, credentials: [digest.username!, digest.password!] },
     { name: 'proxy ntlm', url: origin.url('/ntlm'), proxyRules: `127.0.0.1:${ntlm.port}`, credentials: [ntlm.username!, ntlm.password!] },
   ];
@@ -99,9 +101,12 @@ declare('without libgssapi_krb5.so.2, Negotiate fails with an error naming the p
   expectLogin('server negotiate + basic', 'server basic');
   t.is(results.get('server negotiate + basic')?.body, 'hello bob');
   expectLogin('proxy negotiate + basic', 'proxy basic');
+  const fromEnvironment = results.get('proxy negotiate + basic, credentials in HTTP_PROXY')!;
+  t.is(fromEnvironment.statusCode, 200, JSON.stringify(fromEnvironment));
+  t.deepEqual(fromEnvironment.logins, [], 'the credentials from the environment were used, with Basic');
   expectLogin('proxy digest', 'proxy digest');
   expectLogin('proxy ntlm', 'proxy ntlm');
-  t.is(origin.to('/nb').length + origin.to('/digest').length + origin.to('/ntlm').length, 3, 'each got through once');
+  t.is(origin.to('/nb').length + origin.to('/nb-env').length + origin.to('/digest').length + origin.to('/ntlm').length, 4, 'each got through once');
 });
 
 declare('CURL_NET_GSSAPI_LIBRARY naming the real library: loaded at the first Negotiate challenge, which the Kerberos ticket then answers', async (t) => {
