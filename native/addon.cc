@@ -4,6 +4,7 @@
 
 #ifdef CURL_NET_BUNDLED
 #include "curl_net_bundled_sources.h"  // generated into the dependency prefix
+#include "bundled/gssapi_loader.h"
 #endif
 
 #include <mutex>
@@ -31,6 +32,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
       InstanceMethod("ref", &Addon::Ref),
       InstanceMethod("unref", &Addon::Unref),
       InstanceMethod("versions", &Addon::Versions),
+      InstanceMethod("gssapiUnavailable", &Addon::GssapiUnavailable),
       InstanceMethod("wake", &Addon::Wake),
       InstanceMethod("pull", &Addon::Pull),
   });
@@ -118,6 +120,16 @@ Napi::Value Addon::Versions(const Napi::CallbackInfo& info) {
   out.Set("bundledSources", sources);
 #endif
   return out;
+}
+
+Napi::Value Addon::GssapiUnavailable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+#ifdef CURL_NET_BUNDLED
+  // The prebuild opens the system's GSS-API library on first use (bundled/gssapi_loader.c).
+  if (const char* why = curl_net_gssapi_unavailable()) return Napi::String::New(env, why);
+#endif
+  // A system libcurl links its GSS-API library (if any) at load time: nothing can be missing.
+  return env.Null();
 }
 
 }  // namespace curlnet

@@ -28,6 +28,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Versions(const Napi::CallbackInfo& info);
+  /** null, or why Negotiate cannot work (the bundled build's GSS-API library is missing). */
+  Napi::Value GssapiUnavailable(const Napi::CallbackInfo& info);
   Napi::Value Wake(const Napi::CallbackInfo& info);
   Napi::Value Pull(const Napi::CallbackInfo& info);
 

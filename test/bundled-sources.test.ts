@@ -175,7 +175,7 @@ const bundledRun = binding.includes(`${path.sep}prebuilds${path.sep}`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { versions } = require('../ts/index') as typeof import('../ts/index');
   const sources = versions().bundledSources ?? [];
-  t.deepEqual(sources.map((s) => s.name), ['zlib', 'brotli', 'libzstd', 'nghttp2', 'openssl', 'curl']);
+  t.deepEqual(sources.map((s) => s.name), ['zlib', 'brotli', 'libzstd', 'nghttp2', 'openssl', 'curl', 'krb5']);
   for (const s of sources) {
     t.regex(s.sha256, /^[0-9a-f]{64}$/);
     t.regex(s.debianVersion, /^(\d+:)?[0-9][^ ]*-[^ ]+$/);

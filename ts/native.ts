@@ -71,6 +71,9 @@ export interface NativeBinding {
   /** Lets the curl thread run the commands queued so far. */
   wake(): void;
   versions(): NativeVersions;
+  /** null, or why Negotiate cannot work: the prebuild's GSS-API library (opened by this call
+   * the first time) is missing. Always null with a system libcurl. */
+  gssapiUnavailable(): string | null;
 }
 
 export interface NativeVersions {
@@ -86,7 +89,7 @@ export interface NativeVersions {
 }
 
 export interface BundledSource {
-  /** Debian source package name (zlib, brotli, libzstd, nghttp2, openssl, curl). */
+  /** Debian source package name (zlib, brotli, libzstd, nghttp2, openssl, curl; krb5: headers only). */
   name: string;
   /** The exact Debian version built, e.g. `8.14.1-2+deb13u5`. */
   debianVersion: string;
@@ -193,7 +196,7 @@ export function native(): NativeBinding {
     loaded.init(dispatch);
     // Every command schedules the wake-up of its turn.
     const wrapped: Record<string, unknown> = {};
-    for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull'] as const) {
+    for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull', 'gssapiUnavailable'] as const) {
       wrapped[name] = (loaded[name] as (...args: unknown[]) => unknown).bind(loaded);
     }
     for (const name of COMMANDS) {

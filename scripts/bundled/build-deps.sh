@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the static dependencies of the bundled (prebuilt) addon from Debian's source packages:
 # zlib, brotli (decoder), zstd (decompressor), nghttp2, OpenSSL 3 and libcurl 8, all static + PIC
-# with hidden visibility, into deps/<key>/.
+# with hidden visibility, into deps/<key>/; from MIT krb5 only the GSS-API headers (libcurl's
+# Negotiate calls reach the system's libgssapi_krb5.so.2 at run time, see native/bundled/).
 #
 # scripts/bundled/versions.txt pins UPSTREAM versions (curl 8.14.1, OpenSSL 3.5, ...). Debian
 # replaces the source revision of a package with every security update, and mirrors drop the old
@@ -71,7 +72,7 @@ while read -r name upstream _; do
   names+=("$name")
 done <"$versions_file"
 if [[ $mode == build ]]; then
-  for required in zlib brotli libzstd nghttp2 openssl curl; do
+  for required in zlib brotli libzstd nghttp2 openssl krb5 curl; do
     [[ -n "${pin[$required]:-}" ]] || die "$versions_file has no upstream version for $required"
   done
 fi
@@ -300,7 +301,7 @@ if [[ -f $prefix/manifest.txt ]]; then
 fi
 
 # --- build ---------------------------------------------------------------------------------
-for tool in dpkg-source cmake make perl "${CC:-cc}" ar; do
+for tool in dpkg-source patch cmake make perl "${CC:-cc}" ar; do
   command -v "$tool" >/dev/null || die "$tool not found (see scripts/system-packages.txt)"
 done
 
@@ -437,14 +438,65 @@ build_openssl() {
   cp -R "$stage/opt/curl-net/openssl/include/openssl" "$prefix/include/"
 }
 
+build_krb5() {
+  # Headers only: libcurl is compiled against MIT's GSS-API declarations, and the addon's
+  # native/bundled/gssapi_loader.c forwards the gss_* calls to the system's libgssapi_krb5.so.2,
+  # loaded on first use. No krb5 code is compiled or linked.
+  local generic=$src_root/krb5/src/lib/gssapi/generic
+  rm -rf "$prefix/include/gssapi"
+  mkdir -p "$prefix/include/gssapi" "$prefix/bin"
+  # gssapi.h is generated from gssapi.hin exactly as MIT's Makefile does (no xom.h on Linux).
+  {
+    echo "/* This is the gssapi.h prologue. */"
+    echo "/* no xom.h */"
+    echo "/* End of gssapi.h prologue. */"
+    cat "$generic/gssapi.hin"
+  } >"$prefix/include/gssapi/gssapi.h"
+  install -m 644 "$generic/gssapi_generic.h" "$generic/gssapi_ext.h" "$generic/gssapi_alloc.h" \
+    "$prefix/include/gssapi/"
+  # curl's FindGSS asks the krb5-config under GSS_ROOT_DIR before any on the PATH, so this one
+  # (removed with bin/ once curl is built) decides: MIT flavour, these headers, and the library
+  # the loader opens at run time. Nothing links it: the one link check that would is answered in
+  # build_curl (HAVE_GSS_C_NT_HOSTBASED_SERVICE).
+  cat >"$prefix/bin/krb5-config" <<KRB5_CONFIG
+#!/bin/sh
+case "\$1" in
+  --cflags) echo "-I$prefix/include" ;;
+  --libs) echo "-lgssapi_krb5" ;;
+  --version) echo "Kerberos 5 release ${resolved[krb5]}" ;;
+  --vendor) echo "Massachusetts Institute of Technology" ;;
+  *) exit 1 ;;
+esac
+KRB5_CONFIG
+  chmod 755 "$prefix/bin/krb5-config"
+}
+
 build_curl() {
+  # curl 8.14.1 computes Negotiate's TLS channel binding whenever the connection has any TLS, so an
+  # http:// request through an HTTPS proxy fails with "Failed to find the SSL filter" (error 43):
+  # there is no TLS to the origin to bind to. Bind only when the origin is https (later curl
+  # releases send no binding there either). test/proxy-login.test.ts "squid https_port Negotiate".
+  patch -d "$src_root/curl" -p1 --forward --no-backup-if-mismatch <<'CURL_PATCH'
+--- a/lib/http_negotiate.c
++++ b/lib/http_negotiate.c
+@@ -112,7 +112,7 @@
+ #ifdef HAVE_GSSAPI
+ #ifdef USE_SSL
+   curlx_dyn_init(&neg_ctx->channel_binding_data, SSL_CB_MAX_SIZE + 1);
+-  if(Curl_conn_is_ssl(conn, FIRSTSOCKET)) {
++  if(Curl_conn_is_ssl(conn, FIRSTSOCKET) && (conn->handler->flags & PROTOPT_SSL)) {
+     result = Curl_ssl_get_channel_binding(
+       data, FIRSTSOCKET, &neg_ctx->channel_binding_data);
+     if(result) {
+CURL_PATCH
   cmake -S "$src_root/curl" -B "$build_root/curl" "${cmake_common[@]}" \
     -DBUILD_STATIC_LIBS=ON -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DBUILD_EXAMPLES=OFF \
     -DBUILD_LIBCURL_DOCS=OFF -DBUILD_MISC_DOCS=OFF -DENABLE_CURL_MANUAL=OFF \
     -DCURL_USE_PKGCONFIG=OFF -DPICKY_COMPILER=OFF \
     -DHTTP_ONLY=ON \
     -DENABLE_THREADED_RESOLVER=ON -DENABLE_ARES=OFF \
-    -DCURL_DISABLE_NTLM=OFF -DCURL_DISABLE_DIGEST_AUTH=OFF -DCURL_USE_GSSAPI=OFF \
+    -DCURL_DISABLE_NTLM=OFF -DCURL_DISABLE_DIGEST_AUTH=OFF \
+    -DCURL_USE_GSSAPI=ON -DGSS_ROOT_DIR="$prefix" -DHAVE_GSS_C_NT_HOSTBASED_SERVICE=ON \
     -DUSE_LIBIDN2=OFF -DCURL_USE_LIBPSL=OFF -DCURL_USE_LIBSSH2=OFF -DCURL_USE_LIBSSH=OFF \
     -DCURL_USE_WOLFSSH=OFF -DCURL_USE_GSASL=OFF -DUSE_LIBRTMP=OFF -DCURL_DISABLE_LDAP=ON \
     -DCURL_USE_LIBUV=OFF -DUSE_NGTCP2=OFF -DUSE_QUICHE=OFF -DUSE_MSH3=OFF -DUSE_OPENSSL_QUIC=OFF \
@@ -463,7 +515,7 @@ build_curl() {
   cmake --build "$build_root/curl" -j "$jobs"
   cmake --install "$build_root/curl"
   # What the configuration decided, for the manifest (and for whoever debugs a feature).
-  grep -E '^#define (USE_OPENSSL|USE_NGHTTP2|HAVE_LIBZ|HAVE_BROTLI|HAVE_ZSTD|USE_THREADS_POSIX|CURL_DISABLE_OPENSSL_AUTO_LOAD_CONFIG|CURL_CA_BUNDLE|CURL_CA_PATH|USE_LIBIDN2|USE_LIBPSL|HAVE_GSSAPI|USE_NTLM|CURL_DISABLE_[A-Z_]+) ' \
+  grep -E '^#define (USE_OPENSSL|USE_NGHTTP2|HAVE_LIBZ|HAVE_BROTLI|HAVE_ZSTD|USE_THREADS_POSIX|CURL_DISABLE_OPENSSL_AUTO_LOAD_CONFIG|CURL_CA_BUNDLE|CURL_CA_PATH|USE_LIBIDN2|USE_LIBPSL|HAVE_GSSAPI|HAVE_GSSAPI_GSSAPI_H|HAVE_GSSAPI_GSSAPI_GENERIC_H|HAVE_OLD_GSSMIT|USE_NTLM|CURL_DISABLE_[A-Z_]+) ' \
     "$build_root/curl/lib/curl_config.h" >"$prefix/curl-config-summary.txt" || true
 }
 
@@ -475,11 +527,14 @@ step brotli build_brotli
 step libzstd build_libzstd
 step nghttp2 build_nghttp2
 step openssl build_openssl
+step krb5 build_krb5
 step curl build_curl
 
 for lib in libcurl libnghttp2 libssl libcrypto libzstd libbrotlidec libbrotlicommon libz; do
   [[ -f $prefix/lib/$lib.a ]] || die "missing $prefix/lib/$lib.a"
 done
+grep -q '^#define HAVE_GSSAPI 1' "$prefix/curl-config-summary.txt" ||
+  die "curl was configured without GSS-API (see $logs/curl-build.log)"
 rm -rf "$prefix/lib/pkgconfig" "$prefix/lib/cmake" "$prefix/share" "$prefix/bin"
 if [[ ${CURL_NET_DEPS_KEEP_BUILD:-0} != 1 ]]; then rm -rf "$src_root" "$build_root"; fi
 

@@ -41,6 +41,10 @@ foreach(_lib curl nghttp2 ssl crypto zstd brotlidec brotlicommon z)
   list(APPEND _cn_archives "${_archive}")
 endforeach()
 
+# Negotiate: libcurl's gss_* calls end in this unit, which opens the system's libgssapi_krb5.so.2
+# on first use (dlopen: libdl on glibc < 2.34, part of libc after).
+target_sources(${CURL_NET_TARGET} PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/native/bundled/gssapi_loader.c")
+
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 
@@ -48,7 +52,7 @@ target_compile_definitions(${CURL_NET_TARGET} PRIVATE CURL_STATICLIB CURL_NET_BU
 # BEFORE: these headers must win over a system libcurl's in /usr/include.
 target_include_directories(${CURL_NET_TARGET} BEFORE PRIVATE "${_cn_deps}/include")
 target_compile_options(${CURL_NET_TARGET} PRIVATE -fvisibility=hidden -ffunction-sections -fdata-sections)
-target_link_libraries(${CURL_NET_TARGET} PRIVATE ${_cn_archives} Threads::Threads)
+target_link_libraries(${CURL_NET_TARGET} PRIVATE ${_cn_archives} Threads::Threads ${CMAKE_DL_LIBS})
 target_link_options(${CURL_NET_TARGET} PRIVATE
   # Symbols from the static archives become local to the .node ...
   "LINKER:--exclude-libs,ALL"

@@ -43,8 +43,12 @@ log(`dependencies: ${prefix} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 
 started = Date.now();
 const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
+// `cmake-js build` only configures a build dir that has no CMakeCache.txt yet, so a new
+// dependency prefix (a new Debian revision or recipe) would be ignored and the old one linked.
+const cache = path.join(root, outDir, 'CMakeCache.txt');
+const configured = fs.existsSync(cache) && fs.readFileSync(cache, 'utf8').match(/^CURL_NET_DEPS_PREFIX:PATH=(.*)$/m)?.[1];
 run(process.execPath, [
-  cmakeJs, 'build', '--out', outDir, '--log-level', 'warn', '--parallel', String(os.availableParallelism?.() ?? os.cpus().length),
+  cmakeJs, configured === prefix ? 'build' : 'rebuild', '--out', outDir, '--log-level', 'warn', '--parallel', String(os.availableParallelism?.() ?? os.cpus().length),
   '--CDCURL_NET_BUNDLED=ON', `--CDCURL_NET_DEPS_PREFIX=${prefix}`,
 ], { stdio: ['ignore', 'inherit', 'inherit'] });
 log(`addon: ${outDir}/Release/curl_net.node (${((Date.now() - started) / 1000).toFixed(1)}s)`);

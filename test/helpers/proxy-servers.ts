@@ -50,7 +50,7 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-export type SquidAuth = 'none' | 'basic' | 'digest' | 'ntlm' | 'ntlm+basic' | 'negotiate';
+export type SquidAuth = 'none' | 'basic' | 'digest' | 'ntlm' | 'ntlm+basic' | 'negotiate' | 'negotiate+basic';
 
 export interface RunningSquid extends RunningProxy {
   auth: SquidAuth;
@@ -363,7 +363,7 @@ export interface SquidOptions {
   auth: SquidAuth;
   /** Also listen with `https_port` (TLS between client and proxy). */
   httpsPort?: boolean;
-  /** Required for auth: 'negotiate'. */
+  /** Required for auth: 'negotiate' and 'negotiate+basic'. */
   kdc?: RunningKdc;
   username?: string;
   password?: string;
@@ -378,7 +378,7 @@ export function startSquid(options: SquidOptions): Promise<RunningSquid> {
 
 async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
   const { auth } = options;
-  if (auth === 'negotiate' && !options.kdc) throw new Error('startSquid({ auth: "negotiate" }) needs a kdc from startKdc()');
+  if (auth.startsWith('negotiate') && !options.kdc) throw new Error('startSquid({ auth: "negotiate" }) needs a kdc from startKdc()');
   const username = options.username ?? SQUID_USER;
   const password = options.password ?? SQUID_PASSWORD;
   const dir = makeTempDir('squid');
@@ -416,7 +416,7 @@ async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
     // ntlm_fake_auth runs the full type-1/2/3 exchange but accepts any user and password.
     lines.push('auth_param ntlm program /usr/lib/squid/ntlm_fake_auth', 'auth_param ntlm children 2 startup=1');
   }
-  if (auth === 'basic' || auth === 'ntlm+basic') {
+  if (auth === 'basic' || auth === 'ntlm+basic' || auth === 'negotiate+basic') {
     await execFileAsync('htpasswd', ['-bc', path.join(dir, 'passwd'), username, password]);
     realm = 'curlnet-squid-basic';
     lines.push(
@@ -435,7 +435,7 @@ async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
     );
   }
   let env: NodeJS.ProcessEnv | undefined;
-  if (auth === 'negotiate') {
+  if (auth === 'negotiate' || auth === 'negotiate+basic') {
     const kdc = options.kdc!;
     const keytab = path.join(dir, 'http.keytab');
     fs.copyFileSync(kdc.serviceKeytab, keytab);
@@ -469,7 +469,7 @@ async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
     diagnostics: [logFile, path.join(dir, 'cache.log')],
   });
   // Negotiate's SPN is HTTP/<proxy host as written>, so that proxy must be addressed as localhost.
-  const urlHost = auth === 'negotiate' ? 'localhost' : '127.0.0.1';
+  const urlHost = auth.startsWith('negotiate') ? 'localhost' : '127.0.0.1';
   const withCreds = auth !== 'none' && auth !== 'negotiate';
   const result: RunningSquid = {
     host: '127.0.0.1',

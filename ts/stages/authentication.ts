@@ -7,7 +7,7 @@
 // cache, then (Negotiate) the process's own Kerberos credentials.
 import { AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MASK, urlScheme } from '../auth-cache';
 import { AuthChallenge, chooseChallenge } from '../auth-challenge';
-import { netError } from '../errors';
+import { netError, type NetError } from '../errors';
 import { rawHeaderValues } from '../headers';
 import { CurlAuth, DoneFlag, HopHead, HopOutcome, native } from '../native';
 import type { ProxyHop } from '../session-proxy';
@@ -53,6 +53,36 @@ function schemesLibcurlAnswers(): Set<AuthScheme> {
   return supportedSchemes;
 }
 
+let negotiateBlocked: string | null | undefined;
+/** Why Negotiate cannot work in this process, or null. The prebuild opens the system's GSS-API
+ * library (libgssapi_krb5.so.2) the first time this is asked, so it is only asked when Negotiate
+ * could be used: a challenge offers it, or credentials may be used with any scheme. */
+function negotiateUnavailable(): string | null {
+  if (negotiateBlocked === undefined) {
+    negotiateBlocked = schemesLibcurlAnswers().has('negotiate') ? native().gssapiUnavailable() : null;
+  }
+  return negotiateBlocked;
+}
+
+/** The challenge to answer. When Negotiate's library is missing the next scheme offered is
+ * answered instead (as Chromium does); when Negotiate was the only one, the request fails with
+ * an error whose cause says what to install (Chromium would show the 401/407). */
+function pickChallenge(headers: readonly string[]): AuthChallenge | NetError | null {
+  const schemes = schemesLibcurlAnswers();
+  const challenge = chooseChallenge(headers, schemes);
+  if (challenge?.scheme !== 'negotiate') return challenge;
+  const why = negotiateUnavailable();
+  if (why === null) return challenge;
+  const others = new Set([...schemes].filter((scheme) => scheme !== 'negotiate'));
+  return chooseChallenge(headers, others) ?? netError('ERR_MISCONFIGURED_AUTH_ENVIRONMENT', { cause: new Error(why) });
+}
+
+/** CURLAUTH_* bits for credentials that may answer any scheme: without Negotiate when it cannot
+ * work, or libcurl would pick it over the others and fail. */
+function anySchemeMask(): number {
+  return negotiateUnavailable() === null ? CurlAuth.Any : CurlAuth.Any & ~CurlAuth.Negotiate;
+}
+
 const CURLE_PROXY = 97;
 /** CURLPX_* codes for a SOCKS5 proxy that wants (other) credentials: no acceptable
  * method offered, or username/password rejected. */
@@ -89,7 +119,7 @@ class Authentication implements Stage {
         cache.latestFor(true, proxy.scheme!, proxy.host, proxy.port!) ??
         (proxy.username !== undefined
           ? // Credentials that came with the setting (environment variables): any scheme.
-            { username: proxy.username, password: proxy.password ?? '', mask: CurlAuth.Any }
+            { username: proxy.username, password: proxy.password ?? '', mask: anySchemeMask() }
           : undefined);
     }
     this._server.offered = server ?? null;
@@ -120,10 +150,10 @@ class Authentication implements Stage {
       return undefined;
     }
     const header = isProxy ? 'proxy-authenticate' : 'www-authenticate';
-    const challenge = chooseChallenge(rawHeaderValues(head.rawHeaders, header), schemesLibcurlAnswers());
+    const challenge = pickChallenge(rawHeaderValues(head.rawHeaders, header));
     if (challenge === null) return undefined;
     this._headless = false;
-    return this._challenge(isProxy, challenge);
+    return challenge instanceof Error ? this._fail(challenge) : this._challenge(isProxy, challenge);
   }
 
   /** A hop through a proxy can be refused before any response: CONNECT 407, SOCKS5 auth. */
@@ -135,9 +165,9 @@ class Authentication implements Stage {
       return this._challenge(true, { scheme: 'socks5', realm: '' });
     }
     if (outcome.connectCode === 407 && (outcome.flags & DoneFlag.UsedProxy)) {
-      const challenge = chooseChallenge(outcome.connectChallenges, schemesLibcurlAnswers());
+      const challenge = pickChallenge(outcome.connectChallenges);
       if (challenge === null) return undefined;
-      return this._challenge(true, challenge);
+      return challenge instanceof Error ? this._fail(challenge) : this._challenge(true, challenge);
     }
     return undefined;
   }
@@ -217,6 +247,11 @@ class Authentication implements Stage {
       return this._giveUp();
     }
     return 'hold';
+  }
+
+  private _fail(error: Error): Verdict {
+    this._control.fail(error);
+    return 'handled';
   }
 
   private _retry(party: Party, credential: HopCredential): Verdict {
