@@ -1,5 +1,5 @@
 // pac_script / auto_detect: real PAC scripts fetched from a Node http server on 127.0.0.1,
-// evaluated in the sandboxed, time-limited worker.
+// evaluated in the QuickJS sandbox (WebAssembly) inside a time-limited worker.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -254,7 +254,9 @@ test('a PAC whose top level loops forever is abandoned at setConfig time', async
   await r.setConfig({ pacScript: pac.base + route });
   const elapsed = Date.now() - started;
   clearInterval(interval);
-  t.true(elapsed < 4000, `setConfig took ${elapsed} ms`);
+  // A bound on a hang, not a timing: the top level gets 500 ms once the worker's sandbox is up;
+  // starting the worker (its own bound, WORKER_START_LIMIT_MS) takes seconds on a busy machine.
+  t.true(elapsed < 8000, `setConfig took ${elapsed} ms`);
   t.true(ticks >= 3, `ticks: ${ticks}`);
   t.is(await fmt(r, 'http://e.test/'), 'DIRECT');
   t.regex(r.pacError?.message ?? '', /cannot be used/);
