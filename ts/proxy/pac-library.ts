@@ -305,6 +305,8 @@ export function installPacEnvironment(
   const ErrorClass = Error;
   const toText = String;
   function describe(e: unknown): string {
+    // QuickJS throws null when it cannot even allocate the error object for "out of memory".
+    if (e === null) return 'null thrown (out of memory?)';
     try {
       if (e instanceof ErrorClass) return `${toText(e.name)}: ${toText(e.message)}`;
       return toText(e);

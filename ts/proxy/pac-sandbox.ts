@@ -238,6 +238,9 @@ export class PacSandbox {
         if (jobs.error) {
           escaped = this.readEscaped(jobs.error);
           jobs.error.dispose();
+          // Jobs queued behind the one that failed stay queued and would run (and fail) in
+          // every later call: start over with a fresh sandbox instead.
+          this.broken = true;
         }
       }
     } catch (err) {
