@@ -18,7 +18,7 @@ import type { DnsAnswer, WorkerReply, WorkerRequest } from './pac-worker';
 
 export const KILL_GRACE_MS = 500;
 /** A new worker must have its sandbox ready within this time (not counted in the PAC's limit). */
-export const WORKER_START_LIMIT_MS = 10_000;
+export const WORKER_START_LIMIT_MS = 30_000;
 /** Evaluations (the top level, or one call) give up after this many rounds of DNS questions. */
 export const MAX_DNS_ROUNDS = 16;
 
@@ -219,10 +219,18 @@ export class PacEvaluator {
       call.awaitingDns = true;
       this.setBusy(false); // the worker idles; pending lookups and the call's timer are what wait
       void this.answer(msg.questions).then((answers) => {
-        if (this.current !== call || worker !== this.worker) return;
+        if (this.current !== call) return;
         call.awaitingDns = false;
         if (call.settled) {
           this.current = null;
+          this.pump();
+          return;
+        }
+        if (worker !== this.worker) {
+          // The worker retired meanwhile: the call starts over in a new one (the answers are
+          // cached here, so its DNS questions are answered at once).
+          this.current = null;
+          this.queue.unshift(call);
           this.pump();
           return;
         }

@@ -239,8 +239,9 @@ export class PacSandbox {
           escaped = this.readEscaped(jobs.error);
           jobs.error.dispose();
           // Jobs queued behind the one that failed stay queued and would run (and fail) in
-          // every later call: start over with a fresh sandbox instead.
-          this.broken = true;
+          // every later call: start over with a fresh sandbox instead. (A job abandoned for DNS
+          // is not a failure: the run is repeated with the answer.)
+          if (!this.abandoned) this.broken = true;
         }
       }
     } catch (err) {
