@@ -144,7 +144,7 @@ export class PacSandbox {
     const context = runtime.newContext();
     const sandbox = new PacSandbox(runtime, context, answers);
     runtime.setInterruptHandler(() => sandbox.shouldInterrupt());
-    sandbox.deadline = Date.now() + 1000; // installing the helpers runs no PAC code; this is a backstop
+    sandbox.deadline = Date.now() + 10_000; // installing the helpers runs no PAC code; this is a backstop
     sandbox.install();
     return sandbox;
   }
