@@ -310,17 +310,14 @@ for (const [name, loop] of Object.entries(LOOPS)) {
          return "PROXY fine.test:1";
        }`,
       async (r) => {
-        let ticks = 0;
-        const ticker = setInterval(() => ticks++, 20);
         const started = Date.now();
         const out = await fmt(r, 'http://loop/');
         const elapsed = Date.now() - started;
-        clearInterval(ticker);
         t.is(out, 'DIRECT');
         t.true(r.pacError instanceof PacTimeoutError, String(r.pacError));
-        // Bounds on a hang (the deadline, plus the kill grace, plus a busy machine's slack).
+        // Bounds on a hang (the deadline, plus the kill grace, plus a busy machine's slack). That
+        // the JS thread stays free meanwhile is asserted in pac.test.ts.
         t.true(elapsed < limit + KILL_GRACE_MS + 3000, `answered after ${elapsed} ms`);
-        t.true(ticks >= 3, `the JS thread was blocked: setInterval ticked ${ticks} times`);
         t.is(await fmt(r, 'http://next.test/'), 'PROXY fine.test:1', 'the next lookup works');
       },
       limit,
