@@ -526,7 +526,10 @@ test('an idle resolver with a live PAC worker does not keep the process alive', 
     })();`);
   t.is(res.out.trim(), 'PROXY p:1');
   t.is(res.code, 0);
-  t.true(res.ms < 5000, `child exited after ${res.ms} ms`);
+  // A bound on a hang (the process would otherwise never exit). Exit also waits for V8's
+  // background optimisation of the QuickJS WebAssembly code the worker ran (~250 ms of CPU when
+  // idle, seconds on a loaded machine), hence the slack.
+  t.true(res.ms < 10_000, `child exited after ${res.ms} ms`);
 });
 
 test('a process whose only work is a looping PAC call still ends after the time limit', async (t) => {
@@ -538,5 +541,5 @@ test('a process whose only work is a looping PAC call still ends after the time 
       .then((l) => console.log(P.formatProxyList(l)));`);
   t.is(res.out.trim(), 'DIRECT');
   t.is(res.code, 0);
-  t.true(res.ms < 5000, `child exited after ${res.ms} ms`);
+  t.true(res.ms < 10_000, `child exited after ${res.ms} ms`); // a hang bound, as above
 });
