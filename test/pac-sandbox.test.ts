@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { session } from '../ts/index';
 import { formatProxyList, PacTimeoutError, ProxyResolver } from '../ts/proxy';
 import { KILL_GRACE_MS } from '../ts/proxy/pac-evaluator';
 
@@ -217,6 +218,27 @@ test('polluted prototypes, host-object lookalikes and tricky return values only 
   t.false(existsSync(marker));
   t.is(Object.prototype.toString.call([]), '[object Array]');
   t.false('then' in Object.prototype);
+});
+
+test.serial('through the public API: a session whose PAC escapes and bombs answers DIRECT, then works', async (t) => {
+  const marker = path.join(tmp, 'session.txt');
+  const route = `/session-${++routeId}.pac`;
+  routes.set(
+    route,
+    `import('x').catch(function (e) { e.constructor.constructor('return process')().getBuiltinModule('fs').writeFileSync(${JSON.stringify(marker)}, 'owned'); });
+     function FindProxyForURL(url, host) {
+       if (host === "bomb") { var a = []; for (var i = 0; i < 512; i++) a.push(new Uint8Array(1048576).fill(1)); }
+       return "PROXY ok.test:3128";
+     }`,
+  );
+  const ses = session.fromPartition(`pac-sandbox-${process.pid}`);
+  await ses.setProxy({ pacScript: base + route });
+  const before = rssMb();
+  t.is(await ses.resolveProxy('http://bomb/'), 'DIRECT');
+  t.true(rssMb() - before < 200, `host RSS grew by ${(rssMb() - before).toFixed(0)} MB`);
+  t.is(await ses.resolveProxy('http://fine.test/'), 'PROXY ok.test:3128');
+  t.false(existsSync(marker));
+  await ses.setProxy({ mode: 'direct' });
 });
 
 // ---------------------------------------------------------------- memory bombs
