@@ -241,6 +241,20 @@ test.serial('through the public API: a session whose PAC escapes and bombs answe
   await ses.setProxy({ mode: 'direct' });
 });
 
+test('only strings come out, and not unbounded ones', async (t) => {
+  await withPac(
+    `function FindProxyForURL(url, host) {
+       if (host === "long") return new Array(10001).join("PROXY a.test:1; ");
+       return "PROXY fine.test:1";
+     }`,
+    async (r) => {
+      t.is(await fmt(r, 'http://long/'), 'DIRECT');
+      t.regex(r.pacError?.message ?? '', /returned 160000 characters, more than the 65536 allowed/);
+      t.is(await fmt(r, 'http://e.test/'), 'PROXY fine.test:1');
+    },
+  );
+});
+
 // ---------------------------------------------------------------- memory bombs
 
 // The bomb goes off only for host "bomb"; anything else answers normally. The bombs that fill

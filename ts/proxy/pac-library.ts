@@ -40,7 +40,7 @@ export function installPacEnvironment(
     return typeof answer === 'string' ? answer : null;
   }
 
-  // ---- IP helpers (sandbox-local copies; the worker's versions must not be reachable) ----
+  // ---- IP helpers (copies that live in the sandbox; nothing of Node's may be reachable) ----
   function v4(s: unknown): number[] | null {
     if (typeof s !== 'string') return null;
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
