@@ -1,5 +1,5 @@
 // pac_script / auto_detect: real PAC scripts fetched from a Node http server on 127.0.0.1,
-// evaluated in the sandboxed, time-limited worker.
+// evaluated in the QuickJS sandbox (WebAssembly) inside a time-limited worker.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -254,7 +254,9 @@ test('a PAC whose top level loops forever is abandoned at setConfig time', async
   await r.setConfig({ pacScript: pac.base + route });
   const elapsed = Date.now() - started;
   clearInterval(interval);
-  t.true(elapsed < 4000, `setConfig took ${elapsed} ms`);
+  // A bound on a hang, not a timing: the top level gets 500 ms once the worker's sandbox is up;
+  // starting the worker (its own bound, WORKER_START_LIMIT_MS) takes seconds on a busy machine.
+  t.true(elapsed < 8000, `setConfig took ${elapsed} ms`);
   t.true(ticks >= 3, `ticks: ${ticks}`);
   t.is(await fmt(r, 'http://e.test/'), 'DIRECT');
   t.regex(r.pacError?.message ?? '', /cannot be used/);
@@ -438,7 +440,7 @@ test('auto_detect fetches http://wpad/wpad.dat, and degrades to DIRECT without i
   t.regex(r.pacError?.message ?? '', /WPAD script http:\/\/wpad\/wpad\.dat.*no WPAD server here/);
   const r2 = new ProxyResolver({ fetchPac: async () => 'function FindProxyForURL() { return "PROXY wpad-proxy:3128"; }' });
   await r2.setConfig({ mode: 'auto_detect' });
-  t.is(await fmt(r2, 'http://e.test/'), 'PROXY wpad-proxy:3128');
+  t.is(await fmt(r2, 'http://e.test/'), 'PROXY wpad-proxy:3128', String(r2.pacError));
   r.close();
   r2.close();
 });
@@ -524,7 +526,10 @@ test('an idle resolver with a live PAC worker does not keep the process alive', 
     })();`);
   t.is(res.out.trim(), 'PROXY p:1');
   t.is(res.code, 0);
-  t.true(res.ms < 5000, `child exited after ${res.ms} ms`);
+  // A bound on a hang (the process would otherwise never exit). Exit also waits for V8's
+  // background optimisation of the QuickJS WebAssembly code the worker ran (~250 ms of CPU when
+  // idle, seconds on a loaded machine), hence the slack.
+  t.true(res.ms < 10_000, `child exited after ${res.ms} ms`);
 });
 
 test('a process whose only work is a looping PAC call still ends after the time limit', async (t) => {
@@ -536,5 +541,5 @@ test('a process whose only work is a looping PAC call still ends after the time 
       .then((l) => console.log(P.formatProxyList(l)));`);
   t.is(res.out.trim(), 'DIRECT');
   t.is(res.code, 0);
-  t.true(res.ms < 5000, `child exited after ${res.ms} ms`);
+  t.true(res.ms < 10_000, `child exited after ${res.ms} ms`); // a hang bound, as above
 });

@@ -209,7 +209,7 @@ if (!enabled) {
     const tarball = await packPackage(work);
     // The dependencies, packed from the installed copies: the install must not need the registry.
     const depTarballs: string[] = [];
-    for (const dep of ['node-gyp-build', 'node-addon-api']) {
+    for (const dep of ['node-gyp-build', 'node-addon-api', 'quickjs-emscripten-core', '@jitl/quickjs-ffi-types', '@jitl/quickjs-wasmfile-release-sync']) {
       const packed = JSON.parse(
         await must('npm', ['pack', '--json', '--pack-destination', work, path.join(repo, 'node_modules', dep)]),
       ) as Array<{ filename: string }>;

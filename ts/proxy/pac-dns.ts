@@ -1,12 +1,12 @@
-// Main-thread side of the PAC sandbox's DNS bridge: answers dnsResolve / dnsResolveEx /
-// myIpAddress / myIpAddressEx questions the sandbox posts into a SharedArrayBuffer (layout in
-// pac-library.ts). Uses Atomics.waitAsync, so nothing here blocks the JS thread and nothing keeps
-// the process alive (a pending waitAsync holds no libuv handle).
+// Main-thread side of the PAC sandbox's DNS: answers the dnsResolve / dnsResolveEx / myIpAddress /
+// myIpAddressEx questions a PAC run could not get answered inside the sandbox (pac-sandbox.ts
+// abandons such a run; pac-evaluator.ts asks here, then runs it again with the answers).
+// Everything is asynchronous: nothing here blocks the JS thread.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import os from 'node:os';
 import { isLinkLocalIp, isLoopbackIp, parseIp } from './ip-address';
-import { BRIDGE_TEXT_OFFSET, BridgeOp } from './pac-library';
+import { DnsOp, MAX_DNS_NAME_LENGTH } from './pac-library';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   return new Promise<T>((resolve) => {
@@ -89,69 +89,17 @@ export async function localAddresses(): Promise<string[]> {
   return [];
 }
 
-// Atomics.waitAsync exists in Node >= 16 but is only typed from lib es2024 on.
-type WaitAsync = (
-  typedArray: Int32Array,
-  index: number,
-  value: number,
-) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
-
-export class PacDnsBridge {
+export class PacDns {
   private readonly cache = new Map<string, Promise<string | null>>();
-  private active: Int32Array | null = null;
-  private lastSeq = 0;
 
   constructor(private readonly lookupTimeoutMs: number) {}
-
-  /** Starts serving a new sandbox's buffer; stops serving the previous one. */
-  serve(sab: SharedArrayBuffer): void {
-    this.stop();
-    const slots = new Int32Array(sab, 0, 8);
-    this.active = slots;
-    this.lastSeq = 0;
-    void this.loop(slots, new Uint16Array(sab, BRIDGE_TEXT_OFFSET));
-  }
-
-  stop(): void {
-    const slots = this.active;
-    this.active = null;
-    if (slots) Atomics.notify(slots, 0); // wakes our own waitAsync so the loop sees it is retired
-  }
 
   clearCache(): void {
     this.cache.clear();
   }
 
-  private async loop(slots: Int32Array, text: Uint16Array): Promise<void> {
-    while (this.active === slots) {
-      const state = Atomics.load(slots, 0);
-      const seq = Atomics.load(slots, 3);
-      if (state === 1 && seq !== this.lastSeq) {
-        this.lastSeq = seq;
-        const op = Atomics.load(slots, 1);
-        const len = Atomics.load(slots, 2);
-        let question = '';
-        if (len > 0 && len <= text.length) {
-          for (let i = 0; i < len; i++) question += String.fromCharCode(text[i]!);
-        }
-        const answer = await this.answer(op, question);
-        // Only answer the question that is still pending (the sandbox may have given up).
-        if (this.active !== slots || Atomics.load(slots, 0) !== 1 || Atomics.load(slots, 3) !== seq) continue;
-        const out = answer === null ? '' : answer.slice(0, text.length);
-        for (let i = 0; i < out.length; i++) text[i] = out.charCodeAt(i);
-        Atomics.store(slots, 2, answer === null ? -1 : out.length);
-        Atomics.store(slots, 4, seq);
-        Atomics.store(slots, 0, 2);
-        Atomics.notify(slots, 0);
-        continue;
-      }
-      const waiting = waitAsync(slots, 0, state);
-      if (waiting.async) await waiting.value;
-    }
-  }
-
-  private answer(op: number, question: string): Promise<string | null> {
+  /** The answer to one question (null: no answer), cached until clearCache(). Never rejects. */
+  answer(op: number, question: string): Promise<string | null> {
     const key = `${op} ${question}`;
     let pending = this.cache.get(key);
     if (!pending) {
@@ -162,20 +110,21 @@ export class PacDnsBridge {
   }
 
   private async compute(op: number, host: string): Promise<string | null> {
+    if (host.length > MAX_DNS_NAME_LENGTH) return null;
     switch (op) {
-      case BridgeOp.DnsResolve: {
+      case DnsOp.DnsResolve: {
         if (host === '') return null;
         const res = await dns.promises.lookup(host, { family: 4 });
         return res.address;
       }
-      case BridgeOp.DnsResolveEx: {
+      case DnsOp.DnsResolveEx: {
         if (host === '') return null;
         const res = await dns.promises.lookup(host, { all: true });
         return res.map((r) => r.address).join(';') || null;
       }
-      case BridgeOp.MyIpAddress:
+      case DnsOp.MyIpAddress:
         return (await localAddresses()).find((a) => !a.includes(':')) ?? null;
-      case BridgeOp.MyIpAddressEx:
+      case DnsOp.MyIpAddressEx:
         return (await localAddresses()).join(';') || null;
       default:
         return null;

@@ -1,16 +1,26 @@
-// Runs FindProxyForURL in a worker thread with a hard time limit. One call at a time goes to the
-// worker (calls queue here), each call has a deadline counted from when it was asked, and:
-//   * inside the worker, the vm timeout stops the script at the deadline, so the worker survives;
+// Runs FindProxyForURL in a worker thread that holds the QuickJS sandbox (pac-sandbox.ts), with
+// a hard time limit. One call at a time goes to the worker (calls queue here), each call has a
+// deadline counted from when it was asked, and:
+//   * inside the sandbox, an interrupt handler stops the script at the deadline;
 //   * on this thread, the caller's promise is rejected at the deadline whatever the worker does;
-//   * if the worker has not answered KILL_GRACE_MS after the deadline (a script stuck where the
-//     vm timeout cannot reach), it is terminated and a new one is started for the next call.
+//   * if the worker has not answered KILL_GRACE_MS after the deadline (a script stuck in a long
+//     native loop the interrupt handler cannot reach), it is terminated and a new one is started
+//     for the next call. A worker whose sandbox ran out of memory ends itself the same way.
+// DNS: a run that needs names the sandbox has no answer for comes back with the questions; they
+// are resolved here, asynchronously and cached (pac-dns.ts), and the run is sent again with the
+// answers, at most MAX_DNS_ROUNDS times per evaluation, all within the same deadline.
 // The worker is ref'd only while it has work, so an idle evaluator never keeps the process alive.
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PacDnsBridge } from './pac-dns';
-import type { WorkerReply, WorkerRequest } from './pac-worker';
+import { PacDns } from './pac-dns';
+import { compiledModule, type DnsQuestion } from './pac-sandbox';
+import type { DnsAnswer, WorkerReply, WorkerRequest } from './pac-worker';
 
 export const KILL_GRACE_MS = 500;
+/** A new worker must have its sandbox ready within this time (not counted in the PAC's limit). */
+export const WORKER_START_LIMIT_MS = 30_000;
+/** Evaluations (the top level, or one call) give up after this many rounds of DNS questions. */
+export const MAX_DNS_ROUNDS = 16;
 
 export interface PacEvaluatorOptions {
   /** Limit for one FindProxyForURL call (and for running the script's top level once). */
@@ -24,10 +34,18 @@ interface Call {
   url: string;
   host: string;
   deadline: number;
+  dnsRounds: number;
+  /** The worker is idle while this thread resolves the call's DNS questions. */
+  awaitingDns: boolean;
   resolve: (value: string) => void;
   reject: (err: Error) => void;
   settled: boolean;
   timer: NodeJS.Timeout;
+}
+
+interface Loading {
+  deadline: number;
+  dnsRounds: number;
 }
 
 export class PacTimeoutError extends Error {
@@ -44,16 +62,17 @@ export class PacEvaluator {
   private current: Call | null = null;
   private killTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
-  private readonly bridge: PacDnsBridge;
+  private readonly dns: PacDns;
   private closed = false;
   /** Resolves the pending 'loaded' reply of the current worker. */
   private onLoaded: ((error: string | null) => void) | null = null;
+  private loading: Loading | null = null;
 
   constructor(
     private readonly script: string,
     private readonly options: PacEvaluatorOptions,
   ) {
-    this.bridge = new PacDnsBridge(options.dnsTimeoutMs);
+    this.dns = new PacDns(options.dnsTimeoutMs);
   }
 
   /**
@@ -73,6 +92,8 @@ export class PacEvaluator {
         url,
         host,
         deadline: Date.now() + this.options.timeoutMs,
+        dnsRounds: 0,
+        awaitingDns: false,
         resolve,
         reject,
         settled: false,
@@ -103,10 +124,11 @@ export class PacEvaluator {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(path.join(__dirname, 'pac-worker.js'), {
-      env: {}, // a copy of nothing: even an escaped script would find no secrets in process.env
+      env: {}, // a copy of nothing: the worker needs no environment
       execArgv: [],
-      stdout: true, // swallowed: the sandbox cannot print, but keep the worker's own noise off our stdout
+      stdout: true, // swallowed: keep the worker's own noise off our stdout
       stderr: true,
+      // A second wall around the sandbox (whose memory is a separate, bounded WebAssembly.Memory).
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
     });
     worker.unref();
@@ -117,43 +139,127 @@ export class PacEvaluator {
     worker.on('message', (msg: WorkerReply) => this.onMessage(worker, msg));
     worker.on('error', (err) => this.onWorkerGone(worker, `PAC worker failed: ${err.message}`));
     worker.on('exit', () => this.onWorkerGone(worker, 'PAC worker exited'));
-    const load: WorkerRequest = {
-      type: 'load',
-      script: this.script,
-      timeoutMs: this.options.timeoutMs,
-      bridgeWaitMs: this.options.dnsTimeoutMs + 1000,
-    };
+    // Start-up (thread, QuickJS instantiation) is not the script's time; it has its own bound.
+    compiledModule().then(
+      (wasmModule) => {
+        if (worker === this.worker) worker.postMessage({ type: 'init', wasmModule } satisfies WorkerRequest);
+      },
+      (err: unknown) => {
+        if (worker === this.worker) this.finishLoad(`PAC sandbox failed to start: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+    this.setBusy(true);
+    this.armKillTimer(WORKER_START_LIMIT_MS);
+    return worker;
+  }
+
+  private postLoad(worker: Worker, answers: DnsAnswer[]): void {
+    const remaining = Math.max(1, this.loading!.deadline - Date.now());
+    const load: WorkerRequest = { type: 'load', script: this.script, timeoutMs: remaining, answers };
     worker.postMessage(load);
     this.setBusy(true);
     // The load itself is bounded like a call: a top level that never finishes kills the worker.
-    this.armKillTimer(this.options.timeoutMs + KILL_GRACE_MS);
-    return worker;
+    this.armKillTimer(remaining + KILL_GRACE_MS);
+  }
+
+  private postFind(worker: Worker, call: Call, answers: DnsAnswer[]): void {
+    const remaining = Math.max(1, call.deadline - Date.now());
+    const msg: WorkerRequest = { type: 'find', id: call.id, url: call.url, host: call.host, timeoutMs: remaining, answers };
+    worker.postMessage(msg);
+    this.setBusy(true);
+    this.armKillTimer(remaining + KILL_GRACE_MS);
   }
 
   private onMessage(worker: Worker, msg: WorkerReply): void {
     if (worker !== this.worker) return;
-    if (msg.type === 'loaded') {
+    if (msg.type !== 'ready' && msg.retiring) {
+      // Its sandbox is unusable and the thread is ending: the next call starts a new worker.
+      this.worker = null;
+      this.loading = null;
       this.clearKillTimer();
-      if (msg.sab) this.bridge.serve(msg.sab);
-      this.onLoaded?.(msg.error);
-      this.onLoaded = null;
-      this.pump();
+      void worker.terminate();
+    }
+    if (msg.type === 'ready') {
+      this.clearKillTimer();
+      if (msg.error !== null) {
+        this.finishLoad(msg.error);
+        return;
+      }
+      this.loading = { deadline: Date.now() + this.options.timeoutMs, dnsRounds: 0 };
+      this.postLoad(worker, []);
+      return;
+    }
+    if (msg.type === 'loaded') {
+      const loading = this.loading;
+      if (msg.questions && loading) {
+        // The kill timer keeps running: DNS waits count against the load's deadline.
+        if (++loading.dnsRounds > MAX_DNS_ROUNDS) {
+          this.finishLoad(`PAC script asked for DNS answers more than ${MAX_DNS_ROUNDS} times while loading`);
+          return;
+        }
+        void this.answer(msg.questions).then((answers) => {
+          if (worker === this.worker && this.loading === loading) this.postLoad(worker, answers);
+        });
+        return;
+      }
+      this.clearKillTimer();
+      this.finishLoad(msg.error);
       return;
     }
     const call = this.current;
     if (!call || call.id !== msg.id) return;
-    this.current = null;
     this.clearKillTimer();
+    if (msg.questions && !call.settled) {
+      if (++call.dnsRounds > MAX_DNS_ROUNDS) {
+        this.current = null;
+        this.settle(call, new Error(`FindProxyForURL asked for DNS answers more than ${MAX_DNS_ROUNDS} times`));
+        this.pump();
+        return;
+      }
+      call.awaitingDns = true;
+      this.setBusy(false); // the worker idles; pending lookups and the call's timer are what wait
+      void this.answer(msg.questions).then((answers) => {
+        if (this.current !== call) return;
+        call.awaitingDns = false;
+        if (call.settled) {
+          this.current = null;
+          this.pump();
+          return;
+        }
+        if (worker !== this.worker) {
+          // The worker retired meanwhile: the call starts over in a new one (the answers are
+          // cached here, so its DNS questions are answered at once).
+          this.current = null;
+          this.queue.unshift(call);
+          this.pump();
+          return;
+        }
+        this.postFind(worker, call, answers);
+      });
+      return;
+    }
+    this.current = null;
     if (msg.timedOut) this.settle(call, new PacTimeoutError(this.options.timeoutMs));
     else if (msg.error !== null || msg.result === null) this.settle(call, new Error(msg.error ?? 'PAC script failed'));
     else this.settle(call, msg.result);
     this.pump();
   }
 
+  private finishLoad(error: string | null): void {
+    this.loading = null;
+    this.onLoaded?.(error);
+    this.onLoaded = null;
+    this.pump();
+  }
+
+  private answer(questions: DnsQuestion[]): Promise<DnsAnswer[]> {
+    return Promise.all(questions.map(async ({ op, name }): Promise<DnsAnswer> => [op, name, await this.dns.answer(op, name)]));
+  }
+
   private onWorkerGone(worker: Worker, reason: string): void {
     if (worker !== this.worker) return;
     this.worker = null;
-    this.bridge.stop();
+    this.loading = null;
     this.clearKillTimer();
     this.onLoaded?.(reason);
     this.onLoaded = null;
@@ -166,7 +272,7 @@ export class PacEvaluator {
     if (this.closed) return;
     if (this.current || this.onLoaded) {
       // Busy: either a call is running or the script is still loading.
-      this.setBusy(true);
+      if (!this.current?.awaitingDns) this.setBusy(true);
       return;
     }
     while (this.queue.length && this.queue[0]!.settled) this.queue.shift();
@@ -182,22 +288,18 @@ export class PacEvaluator {
       return;
     }
     this.current = call;
-    const msg: WorkerRequest = {
-      type: 'find',
-      id: call.id,
-      url: call.url,
-      host: call.host,
-      timeoutMs: Math.max(1, call.deadline - Date.now()),
-    };
-    worker.postMessage(msg);
-    this.setBusy(true);
-    this.armKillTimer(Math.max(1, call.deadline - Date.now()) + KILL_GRACE_MS);
+    this.postFind(worker, call, []);
   }
 
   private expire(call: Call): void {
     // The caller gets its answer at the deadline; the worker keeps KILL_GRACE_MS to report the
-    // vm timeout before the kill timer ends it.
+    // interrupt before the kill timer ends it.
     this.settle(call, new PacTimeoutError(this.options.timeoutMs));
+    if (this.current === call && call.awaitingDns) {
+      // Nothing runs in the worker for this call: the next one may go.
+      this.current = null;
+      this.pump();
+    }
   }
 
   private settle(call: Call, outcome: string | Error): void {
@@ -228,7 +330,7 @@ export class PacEvaluator {
     this.clearKillTimer();
     if (!worker) return;
     this.worker = null;
-    this.bridge.stop();
+    this.loading = null;
     this.onLoaded?.('PAC script did not finish loading in time');
     this.onLoaded = null;
     if (this.current) this.settle(this.current, new PacTimeoutError(this.options.timeoutMs));

@@ -1,61 +1,46 @@
 // The PAC helper functions (Netscape's original set plus Microsoft's IPv6 "Ex" extensions) and
-// the DNS bridge, as ONE self-contained function. The PAC worker does not call it: it injects
-// `installPacEnvironment.toString()` into the sandbox context and runs it there, so every helper
-// is a function of the sandbox's own realm. Passing functions from the worker's realm instead
-// would hand the PAC script `fn.constructor` = the worker's Function, i.e. a way out to
-// `process`. So: no references to anything outside this function, no imports, no TS helpers.
+// the two entry points the sandbox host calls, as ONE self-contained function. It is never called
+// in Node: pac-sandbox.ts evaluates `installPacEnvironment.toString()` inside the QuickJS sandbox,
+// so every helper is a QuickJS function and nothing of Node's realm is reachable from the PAC
+// script. So: no references to anything outside this function, no imports, no TS helpers.
 //
-// DNS: the sandbox has no I/O. A helper that needs DNS writes its question into a
-// SharedArrayBuffer (created inside the sandbox, so it carries no outer prototypes), wakes the
-// main thread with Atomics.notify and blocks in Atomics.wait; the main thread (which watches the
-// buffer with Atomics.waitAsync) answers with node:dns and notifies back. Layout (Int32 slots):
-//   [0] state: 0 idle, 1 question posted, 2 answer posted
-//   [1] op: 1 dnsResolve, 2 dnsResolveEx, 3 myIpAddress, 4 myIpAddressEx
-//   [2] length in UTF-16 units of the text that follows, -1 for "no answer"
-//   [3] sequence number of the question; the answer is only taken if [4] echoes it
-//   [4] sequence number the answer belongs to
-//   byte 32 onwards: UTF-16 text (question, then answer)
+// DNS: the sandbox has no I/O. The helpers that need DNS call `hostDns(op, name)`, the only host
+// function in the sandbox. It answers synchronously from answers the host already has; for a
+// question it cannot answer yet it returns null and the host abandons the run, resolves the name
+// asynchronously and runs the evaluation again (see pac-sandbox.ts).
 
-export const BRIDGE_BYTES = 8192;
-export const BRIDGE_TEXT_OFFSET = 32;
-export const enum BridgeOp {
+/** What `hostDns` is asked: the PAC helper that needs the answer. */
+export const enum DnsOp {
   DnsResolve = 1,
   DnsResolveEx = 2,
   MyIpAddress = 3,
   MyIpAddressEx = 4,
 }
 
-/* eslint-disable prefer-rest-params */
-export function installPacEnvironment(g: Record<string, unknown>, bridgeWaitMs: number): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(8192);
-  const slots = new Int32Array(sab, 0, 8);
-  const text = new Uint16Array(sab, 32);
-  let seq = 0;
+/** Longest name a PAC script may ask DNS about (DNS names have at most 253 characters). */
+export const MAX_DNS_NAME_LENGTH = 1024;
 
+/** Longest FindProxyForURL result accepted (longer ones are a PAC error, hence DIRECT). */
+export const MAX_PAC_RESULT_LENGTH = 65536;
+
+/**
+ * Installs the helpers on `g` (the sandbox's global object) and returns the entry points:
+ *   [0] load(source): runs the PAC's top level; 's' when FindProxyForURL is defined, else 'e' + why;
+ *   [1] call(url, host): runs FindProxyForURL; 's' + result, 'n' + typeof a non-string result, or
+ *       'e' + the exception's text (turned into text here, inside the time limit).
+ */
+/* eslint-disable prefer-rest-params */
+export function installPacEnvironment(
+  g: Record<string, unknown>,
+  hostDns: (op: number, name: string) => string | null,
+  maxResultLength: number,
+): [(source: string) => string, (url: string, host: string) => string] {
   function ask(op: number, arg: string): string | null {
-    if (arg.length > text.length) return null;
-    for (let i = 0; i < arg.length; i++) text[i] = arg.charCodeAt(i);
-    seq = (seq + 1) | 0;
-    Atomics.store(slots, 1, op);
-    Atomics.store(slots, 2, arg.length);
-    Atomics.store(slots, 3, seq);
-    Atomics.store(slots, 0, 1);
-    Atomics.notify(slots, 0);
-    Atomics.wait(slots, 0, 1, bridgeWaitMs);
-    let answer: string | null = null;
-    if (Atomics.load(slots, 0) === 2 && Atomics.load(slots, 4) === seq) {
-      const len = Atomics.load(slots, 2);
-      if (len >= 0 && len <= text.length) {
-        let s = '';
-        for (let i = 0; i < len; i++) s += String.fromCharCode(text[i]!);
-        answer = s;
-      }
-    }
-    Atomics.store(slots, 0, 0);
-    return answer;
+    const answer = hostDns(op, arg);
+    return typeof answer === 'string' ? answer : null;
   }
 
-  // ---- IP helpers (sandbox-local copies; the worker's versions must not be reachable) ----
+  // ---- IP helpers (copies that live in the sandbox; nothing of Node's may be reachable) ----
   function v4(s: unknown): number[] | null {
     if (typeof s !== 'string') return null;
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
@@ -303,7 +288,7 @@ export function installPacEnvironment(g: Record<string, unknown>, bridgeWaitMs: 
     return '1.0';
   }
   function alert(): void {
-    // Chromium logs alert() output; the sandbox has nowhere to log, so it is a no-op.
+    // Chromium logs alert() output; curl-net drops it (nothing leaves the sandbox but DNS names).
   }
 
   const helpers: Record<string, unknown> = {
@@ -314,5 +299,41 @@ export function installPacEnvironment(g: Record<string, unknown>, bridgeWaitMs: 
   for (const name of Object.keys(helpers)) {
     Object.defineProperty(g, name, { value: helpers[name], writable: true, configurable: true, enumerable: false });
   }
-  return sab;
+
+  // Captured before the PAC runs, so the script cannot swap what the entry points use.
+  const indirectEval = g.eval as (source: string) => unknown;
+  const ErrorClass = Error;
+  const toText = String;
+  function describe(e: unknown): string {
+    // QuickJS throws null when it cannot even allocate the error object for "out of memory".
+    if (e === null) return 'null thrown (out of memory?)';
+    try {
+      if (e instanceof ErrorClass) return `${toText(e.name)}: ${toText(e.message)}`;
+      return toText(e);
+    } catch (_) {
+      return '(unprintable exception)';
+    }
+  }
+  function load(source: string): string {
+    try {
+      indirectEval(source);
+    } catch (e) {
+      return `e${describe(e)}`;
+    }
+    return typeof g.FindProxyForURL === 'function' ? 's' : 'eFindProxyForURL is not defined';
+  }
+  function call(url: string, host: string): string {
+    const fn = g.FindProxyForURL;
+    if (typeof fn !== 'function') return 'eFindProxyForURL is not defined';
+    let result: unknown;
+    try {
+      result = fn(url, host);
+    } catch (e) {
+      return `e${describe(e)}`;
+    }
+    if (typeof result !== 'string') return `n${typeof result}`;
+    if (result.length > maxResultLength) return `eFindProxyForURL returned ${result.length} characters, more than the ${maxResultLength} allowed`;
+    return `s${result}`;
+  }
+  return [load, call];
 }

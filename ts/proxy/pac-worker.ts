@@ -1,94 +1,116 @@
-// Entry point of the PAC worker thread (started by pac-evaluator.ts). It owns one vm context per
-// loaded PAC script. The context is created from a null-prototype object and is only ever given
-// primitives (the script text, the URL and host as string literals), so nothing inside it can
-// reach this realm's Function constructor, `process` or `require`. Every run has a vm timeout;
-// the main thread additionally kills this whole thread if an answer is late.
-import vm from 'node:vm';
-import { types } from 'node:util';
+// Entry point of the PAC worker thread (started by pac-evaluator.ts). It holds the QuickJS sandbox
+// (pac-sandbox.ts) of one PAC script and answers one request at a time. The worker is not the
+// security boundary (QuickJS is); it keeps evaluation off the main JS thread, and the main thread
+// kills it if a run is stuck where the interrupt handler cannot reach (a long native loop).
+//
+// DNS: a run that needs names the worker has no answer for replies with the questions; the main
+// thread resolves them and sends the request again with the answers, which the worker keeps for
+// its lifetime. A top-level run that needs DNS starts over in a fresh sandbox (its global state
+// must not carry a half-run script); a FindProxyForURL call re-runs in the same sandbox.
 import { parentPort } from 'node:worker_threads';
-import { installPacEnvironment } from './pac-library';
+import { dnsKey, type DnsQuestion, PacSandbox, type SandboxOutcome, useCompiledModule } from './pac-sandbox';
 
-export type WorkerRequest =
-  | { type: 'load'; script: string; timeoutMs: number; bridgeWaitMs: number }
-  | { type: 'find'; id: number; url: string; host: string; timeoutMs: number };
+/** A DNS answer: the question and its answer (null: none). */
+export type DnsAnswer = [op: number, name: string, answer: string | null];
+
+export type WorkerRequest = { type: 'init'; wasmModule: unknown } | RunRequest;
+type RunRequest =
+  | { type: 'load'; script: string; timeoutMs: number; answers: DnsAnswer[] }
+  | { type: 'find'; id: number; url: string; host: string; timeoutMs: number; answers: DnsAnswer[] };
 
 export type WorkerReply =
-  | { type: 'loaded'; sab: SharedArrayBuffer | null; error: string | null }
-  | { type: 'found'; id: number; result: string | null; error: string | null; timedOut: boolean };
+  | { type: 'ready'; error: string | null }
+  | { type: 'loaded'; error: string | null; timedOut: boolean; questions: DnsQuestion[] | null; retiring?: boolean }
+  | { type: 'found'; id: number; result: string | null; error: string | null; timedOut: boolean; questions: DnsQuestion[] | null; retiring?: boolean };
 
-let context: vm.Context | null = null;
+const answers = new Map<string, string | null>();
+let sandbox: PacSandbox | null = null;
+/** A sandbox made at start-up, so the first load's time limit does not pay for it. */
+let spare: PacSandbox | null = null;
+/** Set when a run left its sandbox unusable: the thread ends after replying. */
+let retire = false;
 let loadError: string | null = 'No PAC script loaded';
 
-// Runs `source` in the sandbox and returns a string prefixed with 's' (a string result), 'n'
-// (a non-string result) or 'e' (an exception, already turned into text inside the sandbox, so
-// no getter on a thrown object ever runs outside the time limit).
-function guarded(expression: string): string {
-  return `(function () {
-    try { var r = (${expression}); return typeof r === 'string' ? 's' + r : 'n' + typeof r; }
-    catch (e) { try { return 'e' + String(e && e.message !== undefined ? e.message : e); } catch (_) { return 'e(unprintable exception)'; } }
-  })()`;
+function remember(list: DnsAnswer[]): void {
+  for (const [op, name, answer] of list) answers.set(dnsKey(op, name), answer);
 }
 
-function run(source: string, filename: string, timeoutMs: number): { value: string | null; error: string | null; timedOut?: boolean } {
-  try {
-    const out: unknown = new vm.Script(source, { filename }).runInContext(context!, {
-      timeout: Math.max(1, Math.floor(timeoutMs)),
-      breakOnSigint: false,
-    });
-    if (typeof out !== 'string') return { value: null, error: 'PAC sandbox returned a non-string' };
-    if (out[0] === 's') return { value: out.slice(1), error: null };
-    if (out[0] === 'n') return { value: null, error: `FindProxyForURL returned ${out.slice(1)}, not a string` };
-    return { value: null, error: out.slice(1) };
-  } catch (err) {
-    // Only errors raised by Node land here (the vm timeout; everything the script throws is
-    // caught inside the sandbox by guarded()). Node may create the timeout error in the
-    // sandbox's realm, so it is read through own data properties only: no getter, no Proxy trap
-    // of the sandbox ever runs outside the time limit.
-    const own = (name: string): unknown => {
-      if (typeof err !== 'object' || err === null || types.isProxy(err)) return undefined;
-      return Object.getOwnPropertyDescriptor(err, name)?.value;
-    };
-    const message = own('message');
-    return {
-      value: null,
-      error: typeof message === 'string' ? message : 'PAC script failed',
-      timedOut: own('code') === 'ERR_SCRIPT_EXECUTION_TIMEOUT',
-    };
+function fields(outcome: SandboxOutcome): { result: string | null; error: string | null; timedOut: boolean; questions: DnsQuestion[] | null } {
+  switch (outcome.kind) {
+    case 'ok':
+      return { result: outcome.value, error: null, timedOut: false, questions: null };
+    case 'dns':
+      return { result: null, error: null, timedOut: false, questions: outcome.questions };
+    case 'timeout':
+      return { result: null, error: null, timedOut: true, questions: null };
+    case 'error':
+      return { result: null, error: outcome.message, timedOut: false, questions: null };
   }
 }
 
-function load(script: string, timeoutMs: number, bridgeWaitMs: number): WorkerReply {
-  context = vm.createContext(Object.create(null), {
-    name: 'PAC sandbox',
-    codeGeneration: { strings: true, wasm: false },
-    microtaskMode: 'afterEvaluate',
-  });
-  // The helper library is evaluated from its source text, so its functions belong to the sandbox.
-  const sab: unknown = vm.runInContext(`(${installPacEnvironment.toString()})(globalThis, ${Number(bridgeWaitMs)})`, context, {
-    timeout: 1000,
-  });
-  if (!types.isSharedArrayBuffer(sab)) {
-    context = null;
-    loadError = 'PAC sandbox failed to start';
-    return { type: 'loaded', sab: null, error: loadError };
-  }
-  // Top-level code of the PAC runs once, under the same time limit as a call.
-  const top = run(guarded(`(0, eval)(${JSON.stringify(script)}), typeof FindProxyForURL === 'function' ? '' : 'FindProxyForURL is not defined'`), 'pac-loader.js', timeoutMs);
-  loadError = top.error ?? (top.value !== '' ? top.value : null);
-  if (loadError) context = null;
-  return { type: 'loaded', sab, error: loadError };
-}
-
-parentPort!.on('message', (msg: WorkerRequest) => {
+async function handle(msg: RunRequest): Promise<WorkerReply> {
+  remember(msg.answers);
   if (msg.type === 'load') {
-    parentPort!.postMessage(load(msg.script, msg.timeoutMs, msg.bridgeWaitMs));
+    sandbox = null;
+    const fresh = spare ?? (await PacSandbox.create(answers));
+    spare = null;
+    const r = fields(fresh.load(msg.script, msg.timeoutMs));
+    if (r.questions) {
+      loadError = 'PAC script is waiting for DNS';
+    } else if (r.timedOut) {
+      loadError = 'PAC script did not finish loading in time';
+    } else {
+      loadError = r.error;
+      if (loadError === null) sandbox = fresh;
+    }
+    if (fresh.broken) {
+      sandbox = null;
+      retire = true;
+    }
+    return { type: 'loaded', error: r.questions ? null : loadError, timedOut: r.timedOut, questions: r.questions };
+  }
+  if (!sandbox) return { type: 'found', id: msg.id, result: null, error: loadError, timedOut: false, questions: null };
+  const r = fields(sandbox.call(msg.url, msg.host, msg.timeoutMs));
+  if (sandbox.broken) retire = true;
+  return { type: 'found', id: msg.id, ...r };
+}
+
+// The first message brings the compiled QuickJS module; a sandbox is made before saying ready.
+function init(wasmModule: unknown): Promise<void> {
+  useCompiledModule(wasmModule);
+  return PacSandbox.create(answers).then(
+    (made) => {
+      spare = made;
+      parentPort!.postMessage({ type: 'ready', error: null } satisfies WorkerReply);
+    },
+    (err: unknown) => {
+      parentPort!.postMessage({ type: 'ready', error: `PAC sandbox failed to start: ${err instanceof Error ? err.message : String(err)}` } satisfies WorkerReply);
+    },
+  );
+}
+
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (msg: WorkerRequest) => {
+  if (msg.type === 'init') {
+    queue = init(msg.wasmModule);
     return;
   }
-  if (!context) {
-    parentPort!.postMessage({ type: 'found', id: msg.id, result: null, error: loadError, timedOut: false } satisfies WorkerReply);
-    return;
-  }
-  const expression = `FindProxyForURL(${JSON.stringify(msg.url)}, ${JSON.stringify(msg.host)})`;
-  const r = run(guarded(expression), 'pac-call.js', msg.timeoutMs);
-  parentPort!.postMessage({ type: 'found', id: msg.id, result: r.value, error: r.error, timedOut: r.timedOut === true } satisfies WorkerReply);
+  const run = msg;
+  queue = queue.then(async () => {
+    let reply: WorkerReply;
+    try {
+      reply = await handle(run);
+    } catch (err) {
+      const error = `PAC sandbox failed: ${err instanceof Error ? err.message : String(err)}`;
+      reply = run.type === 'load'
+        ? { type: 'loaded', error, timedOut: false, questions: null }
+        : { type: 'found', id: run.id, result: null, error, timedOut: false, questions: null };
+      sandbox = null;
+      retire = true;
+    }
+    parentPort!.postMessage({ ...reply, retiring: retire });
+    // A sandbox that ran out of memory or failed on the host side is thrown away with this
+    // thread, so its memory is surely freed; the evaluator starts a new worker for the next call.
+    if (retire) process.exit(0);
+  });
 });
