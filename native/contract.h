@@ -11,7 +11,7 @@ namespace curlnet {
 
 // Bits of the `flags` argument of start().
 enum SpecFlags : uint32_t {
-  kFlagHead = 1u << 0,  // method is HEAD: no response body expected
+  kFlagHead = 1u << 0,  // method is HEAD (unread: the native side goes by the method itself)
   kFlagForceContentLength = 1u << 1,  // send Content-Length: 0 for a bodiless POST/PUT
   kFlagStreamBody = 1u << 2,  // the body arrives through write() until endUpload() (chunked upload)
 };

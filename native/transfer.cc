@@ -155,33 +155,39 @@ void Transfer::ConfigureProxy() {
   // back.
   curl_easy_setopt(h, CURLOPT_PROXY, s.proxy.c_str());
   curl_easy_setopt(h, CURLOPT_NOPROXY, "");
-  if (s.proxy.empty()) return;
-  if (s.extras.proxy_auth != 0) {
+}
+
+// Credentials offered up front, to the server and to the proxy.
+void Transfer::ConfigureAuth() {
+  CURL* h = easy_;
+  const TransferSpec& s = *spec_;
+  if (s.extras.http_auth != 0) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, s.extras.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, s.extras.password.c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, s.extras.http_auth);
+  }
+  if (!s.proxy.empty() && s.extras.proxy_auth != 0) {
     curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.extras.proxy_username.c_str());
     curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, s.extras.proxy_password.c_str());
     curl_easy_setopt(h, CURLOPT_PROXYAUTH, s.extras.proxy_auth);
   }
+}
+
+// Which CAs verify the server and an HTTPS proxy.
+void Transfer::ConfigureTls() {
+  CURL* h = easy_;
+  const TransferSpec& s = *spec_;
+  if (!s.ca_file.empty()) {
+    // CAINFO alone keeps libcurl's cached X509 store usable across connections.
+    curl_easy_setopt(h, CURLOPT_CAINFO, s.ca_file.c_str());
+    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+  }
+  if (s.proxy.empty()) return;
   const std::string& proxy_ca = s.extras.proxy_ca_file.empty() ? s.ca_file : s.extras.proxy_ca_file;
   if (!proxy_ca.empty()) {
     curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, proxy_ca.c_str());
     curl_easy_setopt(h, CURLOPT_PROXY_CAPATH, nullptr);
   }
-}
-
-void Transfer::ConfigureAuth() {
-  const HopExtras& x = spec_->extras;
-  if (x.http_auth == 0) return;
-  curl_easy_setopt(easy_, CURLOPT_USERNAME, x.username.c_str());
-  curl_easy_setopt(easy_, CURLOPT_PASSWORD, x.password.c_str());
-  curl_easy_setopt(easy_, CURLOPT_HTTPAUTH, x.http_auth);
-}
-
-void Transfer::ConfigureTls() {
-  const std::string& ca_file = spec_->ca_file;
-  if (ca_file.empty()) return;
-  // CAINFO alone keeps libcurl's cached X509 store usable across connections.
-  curl_easy_setopt(easy_, CURLOPT_CAINFO, ca_file.c_str());
-  curl_easy_setopt(easy_, CURLOPT_CAPATH, nullptr);
 }
 
 void Transfer::ConfigureBody() {

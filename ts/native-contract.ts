@@ -3,7 +3,7 @@
 
 /** Bits of the `flags` argument of start(). */
 export const enum HopFlag {
-  /** method is HEAD: no response body expected */
+  /** method is HEAD (unread: the native side goes by the method itself) */
   Head = 1 << 0,
   /** send Content-Length: 0 for a bodiless POST/PUT */
   ForceContentLength = 1 << 1,
