@@ -159,7 +159,7 @@ export function native(): NativeBinding {
     loaded.init(dispatch);
     // Every command schedules the wake-up of its turn.
     const wrapped: Record<string, unknown> = {};
-    for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull'] as const) {
+    for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull', 'contract'] as const) {
       wrapped[name] = (loaded[name] as (...args: unknown[]) => unknown).bind(loaded);
     }
     for (const name of COMMANDS) {
