@@ -26,8 +26,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
       InstanceMethod("endUpload", &Addon::EndUpload),
       InstanceMethod("ack", &Addon::Acknowledge),
       InstanceMethod("abort", &Addon::AbortHop),
-      InstanceMethod("configureSession", &Addon::ConfigureSession),
-      InstanceMethod("closeSession", &Addon::CloseSession),
+      InstanceMethod("configureSession", &Addon::SetConnectionLimits),
       InstanceMethod("closeConnections", &Addon::CloseConnections),
       InstanceMethod("ref", &Addon::Ref),
       InstanceMethod("unref", &Addon::Unref),
@@ -35,6 +34,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
       InstanceMethod("gssapiUnavailable", &Addon::GssapiUnavailable),
       InstanceMethod("wake", &Addon::Wake),
       InstanceMethod("pull", &Addon::Pull),
+      InstanceMethod("contract", &Addon::Contract),
   });
 }
 

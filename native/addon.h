@@ -22,8 +22,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value EndUpload(const Napi::CallbackInfo& info);
   Napi::Value Acknowledge(const Napi::CallbackInfo& info);
   Napi::Value AbortHop(const Napi::CallbackInfo& info);
-  Napi::Value ConfigureSession(const Napi::CallbackInfo& info);
-  Napi::Value CloseSession(const Napi::CallbackInfo& info);
+  Napi::Value SetConnectionLimits(const Napi::CallbackInfo& info);
   Napi::Value CloseConnections(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
@@ -32,6 +31,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value GssapiUnavailable(const Napi::CallbackInfo& info);
   Napi::Value Wake(const Napi::CallbackInfo& info);
   Napi::Value Pull(const Napi::CallbackInfo& info);
+  Napi::Value Contract(const Napi::CallbackInfo& info);
 
  private:
   Engine& RequireEngine(Napi::Env env);

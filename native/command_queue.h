@@ -1,5 +1,5 @@
 // Commands from the JS thread to the curl thread. The JS thread only ever pushes; the curl
-// thread drains the whole queue at once when its uv_async fires.
+// thread drains the whole queue at once when the JS thread wakes it (Engine::Wake).
 #pragma once
 
 #include <cstdint>
@@ -13,33 +13,31 @@
 namespace curlnet {
 
 enum class CommandType : uint8_t {
-  kStart,             // spec: begin a hop
-  kWrite,             // id, bytes: append to a streamed upload
-  kEndUpload,         // id: no more upload bytes
-  kAck,               // id, amount: JS consumed this many response bytes
-  kAbort,             // id: drop the hop, no event
-  kOpenSession,       // id = session, amount = max connections per host, amount2 = total
-  kCloseSession,      // id = session: abort its hops, close its connections
-  kCloseConnections,  // id = session: close idle connections, fail nothing
-  kShutdown,          // environment teardown
+  kStart,                // spec: begin a hop
+  kWrite,                // id, bytes: append to a streamed upload
+  kEndUpload,            // id: no more upload bytes
+  kAck,                  // id, acknowledged_bytes: JS consumed this many response bytes
+  kAbort,                // id: drop the hop, no event
+  kSetConnectionLimits,  // id = session (created on first use), max_connections_per_host, max_connections
+  kCloseConnections,     // id = session: close idle connections, fail nothing
+  kShutdown,             // environment teardown
 };
 
 struct Command {
   CommandType type;
-  uint32_t id = 0;
-  uint64_t amount = 0;
-  uint64_t amount2 = 0;
+  uint32_t id = 0;  // the hop, or the session for the session commands
+  uint64_t acknowledged_bytes = 0;
+  long max_connections_per_host = 0;  // 0 = no limit
+  long max_connections = 0;           // 0 = no limit
   std::vector<char> bytes;
   std::unique_ptr<TransferSpec> spec;
 };
 
 class CommandQueue {
  public:
-  // Returns true when the queue was empty, i.e. the consumer may need a wake-up.
-  bool Push(Command&& command) {
+  void Push(Command&& command) {
     std::lock_guard<std::mutex> lock(mutex_);
     items_.push_back(std::move(command));
-    return items_.size() == 1;
   }
 
   std::vector<Command> Drain() {

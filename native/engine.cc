@@ -7,22 +7,31 @@ namespace curlnet {
 Engine::~Engine() { Stop(); }
 
 napi_status Engine::Start(napi_env env, napi_value dispatcher) {
-  napi_status status = sink_.Open(env, dispatcher, nullptr, nullptr);
+  napi_status status = sink_.Open(env, dispatcher);
   if (status != napi_ok) return status;
   // Everything is initialised here, before the thread exists, so Post() can never race it.
   uv_loop_init(&loop_);
-  uv_async_init(&loop_, &wake_, &Engine::OnCommands);
-  wake_.data = this;
+  wake_.Init([this](uv_async_t* async) {
+    async->data = this;
+    return uv_async_init(&loop_, async, &Engine::OnCommands);
+  });
   // Events are handed over twice per loop turn: before the loop blocks in poll (timer-driven
   // progress, e.g. a hop that fails before it has a socket) and after poll (socket and
   // command activity). Anything later would strand them until the next wake-up.
-  uv_prepare_init(&loop_, &before_poll_);
-  before_poll_.data = this;
-  uv_prepare_start(&before_poll_, [](uv_prepare_t* h) { static_cast<Engine*>(h->data)->FlushEvents(); });
-  uv_check_init(&loop_, &turn_end_);
-  turn_end_.data = this;
-  uv_check_start(&turn_end_, &Engine::OnLoopTurnEnd);
+  before_poll_.Init([this](uv_prepare_t* prepare) {
+    prepare->data = this;
+    return uv_prepare_init(&loop_, prepare);
+  });
+  uv_prepare_start(before_poll_.get(), [](uv_prepare_t* h) { static_cast<Engine*>(h->data)->FlushEvents(); });
+  turn_end_.Init([this](uv_check_t* check) {
+    check->data = this;
+    return uv_check_init(&loop_, check);
+  });
+  uv_check_start(turn_end_.get(), &Engine::OnLoopTurnEnd);
   if (uv_thread_create(&thread_, &Engine::ThreadMain, this) != 0) {
+    CloseLoopHandles();
+    uv_run(&loop_, UV_RUN_DEFAULT);  // runs the close callbacks
+    uv_loop_close(&loop_);
     sink_.Close();
     return napi_generic_failure;
   }
@@ -36,7 +45,7 @@ void Engine::Post(Command&& command) {
 
 void Engine::Wake() {
   // uv_async_send coalesces: one wake-up drains every command queued so far.
-  if (running_) uv_async_send(&wake_);
+  if (running_) uv_async_send(wake_.get());
 }
 
 void Engine::Stop() {
@@ -79,18 +88,14 @@ void Engine::RunCommands() {
       }
       case CommandType::kAck: {
         auto it = transfers_.find(command.id);
-        if (it != transfers_.end()) it->second->Acknowledge(command.amount);
+        if (it != transfers_.end()) it->second->Acknowledge(command.acknowledged_bytes);
         break;
       }
       case CommandType::kAbort:
         DropTransfer(command.id);
         break;
-      case CommandType::kOpenSession:
-        GetSession(command.id)->SetLimits(static_cast<long>(command.amount),
-                                          static_cast<long>(command.amount2));
-        break;
-      case CommandType::kCloseSession:
-        CloseSession(command.id);
+      case CommandType::kSetConnectionLimits:
+        GetSession(command.id)->SetLimits(command.max_connections_per_host, command.max_connections);
         break;
       case CommandType::kCloseConnections: {
         // Only idle connections can go without failing a hop: recreate the pool when the
@@ -109,13 +114,13 @@ void Engine::RunCommands() {
 }
 
 SessionMulti* Engine::GetSession(uint32_t id) {
-  auto it = sessions_.find(id);
-  if (it != sessions_.end()) return it->second;
-  auto* session = new SessionMulti(&loop_, id, [this](CURL* easy, CURLcode result) {
-    FinishTransfer(easy, result);
-  });
-  sessions_[id] = session;
-  return session;
+  std::unique_ptr<SessionMulti>& session = sessions_[id];
+  if (!session) {
+    session = std::make_unique<SessionMulti>(&loop_, id, [this](CURL* easy, CURLcode result) {
+      FinishTransfer(easy, result);
+    });
+  }
+  return session.get();
 }
 
 void Engine::StartTransfer(std::unique_ptr<TransferSpec> spec) {
@@ -126,7 +131,7 @@ void Engine::StartTransfer(std::unique_ptr<TransferSpec> spec) {
   if (!transfer->Configure(&error) || !session->Add(transfer->easy())) {
     Event done(EventType::kDone, id);
     done.num[kDoneCurlCode] = CURLE_FAILED_INIT;
-    done.text = error.empty() ? "could not start the transfer" : error;
+    done.text[kDoneRefErrorText] = error.empty() ? "could not start the transfer" : error;
     Emit(std::move(done));
     return;
   }
@@ -142,27 +147,7 @@ void Engine::FinishTransfer(CURL* easy, CURLcode result) {
 }
 
 void Engine::DropTransfer(uint32_t id) {
-  auto it = transfers_.find(id);
-  if (it == transfers_.end()) return;
-  auto session = sessions_.find(it->second->session_id());
-  if (session != sessions_.end()) session->second->Remove(it->second->easy());
-  transfers_.erase(it);
-}
-
-void Engine::CloseSession(uint32_t id) {
-  for (auto it = transfers_.begin(); it != transfers_.end();) {
-    if (it->second->session_id() == id) {
-      auto session = sessions_.find(id);
-      if (session != sessions_.end()) session->second->Remove(it->second->easy());
-      it = transfers_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  auto session = sessions_.find(id);
-  if (session == sessions_.end()) return;
-  session->second->Close();
-  sessions_.erase(session);
+  transfers_.erase(id);  // the transfer detaches its easy handle from the session
 }
 
 void Engine::FlushEvents() {
@@ -178,20 +163,20 @@ void Engine::FlushEvents() {
 }
 
 void Engine::ShutdownOnThread() {
-  for (auto& entry : transfers_) {
-    auto session = sessions_.find(entry.second->session_id());
-    if (session != sessions_.end()) session->second->Remove(entry.second->easy());
-  }
+  // Transfers before sessions: each detaches its easy handle from its session's multi handle.
   transfers_.clear();
-  for (auto& entry : sessions_) entry.second->Close();
-  sessions_.clear();
+  sessions_.clear();  // cleans up the multi handles, closes their timers and polls
   easy_pool_.Clear();
   outbox_.clear();
   dirty_.clear();
-  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&turn_end_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
-  // uv_run returns once the close callbacks above (and the sessions' timers and polls) ran.
+  CloseLoopHandles();
+  // uv_run returns once every close callback (these handles, the sessions') has run.
+}
+
+void Engine::CloseLoopHandles() {
+  wake_.Close();
+  turn_end_.Close();
+  before_poll_.Close();
 }
 
 }  // namespace curlnet

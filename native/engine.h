@@ -15,6 +15,7 @@
 #include "event_sink.h"
 #include "session_multi.h"
 #include "transfer.h"
+#include "uv_handle.h"
 
 namespace curlnet {
 
@@ -40,7 +41,7 @@ class Engine : public TransferHost {
   uint64_t ResponseWindow() const override {
     uint64_t share = Transfer::kResponseBudget / (transfers_.empty() ? 1 : transfers_.size());
     if (share > Transfer::kResponseHighWater) return Transfer::kResponseHighWater;
-    return share < Transfer::kMinResponseWindow ? Transfer::kMinResponseWindow : share;
+    return share < kMinResponseWindow ? kMinResponseWindow : share;
   }
 
  private:
@@ -53,24 +54,29 @@ class Engine : public TransferHost {
   void FinishTransfer(CURL* easy, CURLcode result);
   void DropTransfer(uint32_t id);
   SessionMulti* GetSession(uint32_t id);
-  void CloseSession(uint32_t id);
   void FlushEvents();
   void ShutdownOnThread();
+  // Starts closing the engine's own handles; the loop runs their close callbacks.
+  void CloseLoopHandles();
 
+  // Member order matters: members are destroyed bottom-up, and each may only refer to those
+  // declared above it. The loop outlives every handle on it; the handles, sessions and
+  // transfers are all gone (ShutdownOnThread) before the loop is closed.
   uv_loop_t loop_;
-  uv_async_t wake_;
-  uv_prepare_t before_poll_;
-  uv_check_t turn_end_;
+  UvHandle<uv_async_t> wake_;  // the JS thread's uv_async_send target: valid while running_
+  UvHandle<uv_prepare_t> before_poll_;
+  UvHandle<uv_check_t> turn_end_;
   uv_thread_t thread_;
   bool running_ = false;
 
   CommandQueue commands_;
   EventSink sink_;
 
-  // Curl-thread state.
+  // Curl-thread state. A transfer gives its easy handle back to easy_pool_ and detaches it from
+  // its session when destroyed, so transfers_ comes after both (and goes first).
   EasyPool easy_pool_;
+  std::unordered_map<uint32_t, std::unique_ptr<SessionMulti>> sessions_;  // never removed before shutdown
   std::unordered_map<uint32_t, std::unique_ptr<Transfer>> transfers_;
-  std::unordered_map<uint32_t, SessionMulti*> sessions_;
   std::vector<Event> outbox_;
   std::vector<uint32_t> dirty_;
 };

@@ -1,5 +1,6 @@
 // The JS-facing half of the contract: unpacks arguments into commands. Kept positional and
-// flat so starting a hop costs a handful of Node-API calls, not an object walk. The TS side of
+// flat so starting a hop costs a handful of Node-API calls, not an object walk; only the
+// optional per-hop extras are an object, read by the keys contract.json lists. The TS side of
 // this contract is ts/native.ts.
 #include <napi.h>
 
@@ -43,25 +44,16 @@ void SplitLines(const std::string& joined, std::vector<std::string>* out) {
   }
 }
 
-void ReadExtras(Napi::Object extras, TransferSpec* spec) {
-  auto str = [&](const char* key, std::string* out) {
-    Napi::Value v = extras.Get(key);
-    if (v.IsString()) *out = v.As<Napi::String>().Utf8Value();
-  };
-  auto num = [&](const char* key, long* out) {
-    Napi::Value v = extras.Get(key);
-    if (v.IsNumber()) *out = static_cast<long>(v.As<Napi::Number>().Int64Value());
-  };
-  str("username", &spec->username);
-  str("password", &spec->password);
-  num("httpAuth", &spec->http_auth);
-  str("proxyUsername", &spec->proxy_username);
-  str("proxyPassword", &spec->proxy_password);
-  num("proxyAuth", &spec->proxy_auth);
-  str("proxyCaFile", &spec->proxy_ca_file);
-  num("bufferSize", &spec->buffer_size);
-  num("streamWeight", &spec->stream_weight);
-  num("connectTimeoutMs", &spec->connect_timeout_ms);
+void ReadExtra(const Napi::Value& value, std::string* out) {
+  if (value.IsString()) *out = value.As<Napi::String>().Utf8Value();
+}
+
+void ReadExtra(const Napi::Value& value, long* out) {
+  if (value.IsNumber()) *out = static_cast<long>(value.As<Napi::Number>().Int64Value());
+}
+
+void ReadExtras(Napi::Object object, HopExtras* extras) {
+  ForEachHopExtra(*extras, [&](const char* key, auto* field) { ReadExtra(object.Get(key), field); });
 }
 
 }  // namespace
@@ -85,7 +77,7 @@ Napi::Value Addon::StartHop(const Napi::CallbackInfo& info) {
   spec->proxy = StringArg(info, 7);
   spec->accept_encoding = StringArg(info, 8);
   spec->ca_file = StringArg(info, 9);
-  if (info.Length() > 10 && info[10].IsObject()) ReadExtras(info[10].As<Napi::Object>(), spec.get());
+  if (info.Length() > 10 && info[10].IsObject()) ReadExtras(info[10].As<Napi::Object>(), &spec->extras);
   Command command;
   command.type = CommandType::kStart;
   command.spec = std::move(spec);
@@ -115,7 +107,7 @@ Napi::Value Addon::Acknowledge(const Napi::CallbackInfo& info) {
   Command command;
   command.type = CommandType::kAck;
   command.id = U32Arg(info, 0);
-  command.amount = static_cast<uint64_t>(NumberArg(info, 1));
+  command.acknowledged_bytes = static_cast<uint64_t>(NumberArg(info, 1));
   RequireEngine(info.Env()).Post(std::move(command));
   return info.Env().Undefined();
 }
@@ -128,20 +120,13 @@ Napi::Value Addon::AbortHop(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value Addon::ConfigureSession(const Napi::CallbackInfo& info) {
+// configureSession(sessionId, maxConnectionsPerHost, maxConnections): 0 = no limit.
+Napi::Value Addon::SetConnectionLimits(const Napi::CallbackInfo& info) {
   Command command;
-  command.type = CommandType::kOpenSession;
+  command.type = CommandType::kSetConnectionLimits;
   command.id = U32Arg(info, 0);
-  command.amount = static_cast<uint64_t>(NumberArg(info, 1));
-  command.amount2 = static_cast<uint64_t>(NumberArg(info, 2));
-  RequireEngine(info.Env()).Post(std::move(command));
-  return info.Env().Undefined();
-}
-
-Napi::Value Addon::CloseSession(const Napi::CallbackInfo& info) {
-  Command command;
-  command.type = CommandType::kCloseSession;
-  command.id = U32Arg(info, 0);
+  command.max_connections_per_host = static_cast<long>(NumberArg(info, 1));
+  command.max_connections = static_cast<long>(NumberArg(info, 2));
   RequireEngine(info.Env()).Post(std::move(command));
   return info.Env().Undefined();
 }
@@ -171,6 +156,22 @@ Napi::Value Addon::Pull(const Napi::CallbackInfo& info) {
   result.Set(1u, Napi::Value(env, refs));
   result.Set(2u, Napi::Boolean::New(env, more));
   return result;
+}
+
+// contract() → { group: { name: value } }: the contract.json values this addon was compiled
+// with, for ts/native.ts to compare with its own before it sends a single command.
+Napi::Value Addon::Contract(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object contract = Napi::Object::New(env);
+  for (const ContractEntry& entry : kContractEntries) {
+    Napi::Value group = contract.Get(entry.group);
+    if (!group.IsObject()) {
+      group = Napi::Object::New(env);
+      contract.Set(entry.group, group);
+    }
+    group.As<Napi::Object>().Set(entry.name, Napi::Number::New(env, entry.value));
+  }
+  return contract;
 }
 
 Napi::Value Addon::Ref(const Napi::CallbackInfo& info) {

@@ -28,11 +28,10 @@ void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, Event
   if (InfoLong(easy, CURLINFO_LOCAL_PORT) != 0) done->num[kDoneFlags] = kDoneConnected;
 
   if (error_buffer && error_buffer[0]) {
-    done->text = error_buffer;
+    done->text[kDoneRefErrorText] = error_buffer;
   } else if (result != CURLE_OK) {
-    done->text = curl_easy_strerror(result);
+    done->text[kDoneRefErrorText] = curl_easy_strerror(result);
   }
-
 }
 
 }  // namespace curlnet

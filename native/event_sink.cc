@@ -55,12 +55,11 @@ napi_value EventSink::MakeBuffer(napi_env env, std::vector<char>& bytes) {
   return result;
 }
 
-napi_status EventSink::Open(napi_env env, napi_value dispatcher, napi_finalize on_finalized,
-                            void* finalize_data) {
+napi_status EventSink::Open(napi_env env, napi_value dispatcher) {
   napi_value name;
   napi_create_string_utf8(env, "curl-net events", NAPI_AUTO_LENGTH, &name);
   napi_status status = napi_create_threadsafe_function(env, dispatcher, nullptr, name, 0, 1,
-                                                       finalize_data, on_finalized, this,
+                                                       nullptr, nullptr, this,
                                                        &EventSink::CallJs, &tsfn_);
   if (status != napi_ok) return status;
   // Idle until the first transfer: an idle process must be able to exit.
@@ -117,12 +116,14 @@ bool EventSink::TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, b
   }
   if (batch.empty()) return false;
 
-  // Numbers go in one Float64Array-shaped buffer (type, id, kEventNumbers slots per event),
-  // followed by the bytes of the batch's small chunks, which JS views in place: one backing
-  // store per batch instead of one per small response (each is a malloc and work for V8's
-  // array-buffer sweeper). Strings and large chunks go in one array, two slots per event.
-  constexpr size_t kStride = 2 + kEventNumbers;
-  const size_t numbers_bytes = batch.size() * kStride * sizeof(double);
+  // Numbers go in one Float64Array-shaped buffer (kEventStride per event: type, id, then the
+  // type's fields), followed by the bytes of the batch's small chunks, which JS views in place:
+  // one backing store per batch instead of one per small response (each is a malloc and work
+  // for V8's array-buffer sweeper). Strings and large chunks go in one array, kEventRefs slots
+  // per event.
+  static_assert(kEventHeaderSlots == 2, "a row starts with the type and the id");
+  static_assert(sizeof(Event::num) == kEventNumbers * sizeof(double), "Event::num fills a row");
+  const size_t numbers_bytes = batch.size() * kEventStride * sizeof(double);
   size_t shared_bytes = 0;
   for (const Event& event : batch) {
     size_t size = event.data.size();
@@ -140,31 +141,29 @@ bool EventSink::TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, b
   size_t shared_used = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     Event& event = batch[i];
-    double* slot = out + i * kStride;
+    double* slot = out + i * kEventStride;
     slot[0] = static_cast<double>(event.type);
     slot[1] = static_cast<double>(event.id);
-    memcpy(slot + 2, event.num, sizeof(event.num));
+    memcpy(slot + kEventHeaderSlots, event.num, sizeof(event.num));
+    const uint32_t first_ref = static_cast<uint32_t>(i * kEventRefs);
     napi_value value;
     if (event.type == EventType::kData) {
       size_t size = event.data.size();
       if (IsSharedChunk(size, shared_used)) {
         memcpy(shared + shared_used, event.data.data(), size);
-        slot[2 + kDataSharedOffset] = static_cast<double>(numbers_bytes + shared_used);
-        slot[2 + kDataSharedLength] = static_cast<double>(size);
+        slot[kEventHeaderSlots + kDataSharedOffset] = static_cast<double>(numbers_bytes + shared_used);
+        slot[kEventHeaderSlots + kDataSharedLength] = static_cast<double>(size);
         shared_used += size;
         pool_->Give(std::move(event.data));
       } else {
-        napi_set_element(env, *refs, static_cast<uint32_t>(i * 2), MakeBuffer(env, event.data));
+        napi_set_element(env, *refs, first_ref + kDataRefChunk, MakeBuffer(env, event.data));
       }
       continue;
     }
-    if (!event.text.empty()) {
-      napi_create_string_utf8(env, event.text.data(), event.text.size(), &value);
-      napi_set_element(env, *refs, static_cast<uint32_t>(i * 2), value);
-    }
-    if (!event.text2.empty()) {
-      napi_create_string_utf8(env, event.text2.data(), event.text2.size(), &value);
-      napi_set_element(env, *refs, static_cast<uint32_t>(i * 2 + 1), value);
+    for (uint32_t r = 0; r < kEventRefs; ++r) {
+      if (event.text[r].empty()) continue;
+      napi_create_string_utf8(env, event.text[r].data(), event.text[r].size(), &value);
+      napi_set_element(env, *refs, first_ref + r, value);
     }
   }
   return true;

@@ -1,12 +1,13 @@
-// The single bridge from the curl thread to JS. Events accumulate in one vector; the first
-// event after a drain schedules one threadsafe-function call, which hands the whole batch to
-// the JS dispatcher. One JS entry per burst, never one per chunk.
+// The single bridge from the curl thread to JS. The curl thread posts each loop turn's events
+// into one pending queue; the first post after JS took everything schedules one
+// threadsafe-function call, which hands JS a slice of the queue (TakeSlice) and says whether
+// more is pending, which JS then pulls itself. One JS entry per burst, never one per chunk.
 #pragma once
 
 #include <node_api.h>
 
-#include <memory>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -21,8 +22,9 @@ class EventSink {
   EventSink(const EventSink&) = delete;
   EventSink& operator=(const EventSink&) = delete;
 
-  // JS thread. `dispatcher(numbers: ArrayBuffer, refs: Array)` receives each batch.
-  napi_status Open(napi_env env, napi_value dispatcher, napi_finalize on_finalized, void* finalize_data);
+  // JS thread. `dispatcher(numbers: ArrayBuffer, refs: Array, more: boolean)` receives each
+  // slice (layout: contract.json events).
+  napi_status Open(napi_env env, napi_value dispatcher);
   // JS thread: a ref'd sink keeps the Node event loop alive (transfers are in flight).
   void Ref(napi_env env);
   void Unref(napi_env env);

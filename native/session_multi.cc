@@ -3,10 +3,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstddef>
+
 namespace curlnet {
 
 struct SessionMulti::SocketWatch {
-  uv_poll_t poll;
+  uv_poll_t poll;  // first: UvHandle closes the watch as this handle and frees it with it
   curl_socket_t fd;
   SessionMulti* owner;
   int events;   // UV_READABLE/UV_WRITABLE libcurl asks for now; 0 after CURL_POLL_REMOVE
@@ -33,7 +35,7 @@ void SessionMulti::Watch(SocketWatch* watch, int events) {
       uv_poll_start(&watch->poll, events, &SessionMulti::OnPoll);
       watch->watched = events;
     }
-    return;
+    return;  // `watch` may be gone
   }
   if (events == watch->watched) return;
   if (events == 0) {
@@ -52,14 +54,20 @@ bool SessionMulti::MultiplexingIsSafe() {
 
 SessionMulti::SessionMulti(uv_loop_t* loop, uint32_t id, DoneHandler on_done)
     : loop_(loop), id_(id), on_done_(std::move(on_done)) {
-  uv_timer_init(loop_, &timer_);
-  timer_.data = this;
-  uv_idle_init(loop_, &soon_);
-  soon_.data = this;
+  timer_.Init([this](uv_timer_t* timer) {
+    timer->data = this;
+    return uv_timer_init(loop_, timer);
+  });
+  soon_.Init([this](uv_idle_t* idle) {
+    idle->data = this;
+    return uv_idle_init(loop_, idle);
+  });
   CreateMulti();
 }
 
-SessionMulti::~SessionMulti() = default;
+// The multi handle goes first: its cleanup closes pooled connections through CloseSocket,
+// which needs watches_. The members (timer, idle, remaining polls) then close themselves.
+SessionMulti::~SessionMulti() { ReleaseMulti(); }
 
 void SessionMulti::CreateMulti() {
   multi_ = curl_multi_init();
@@ -95,29 +103,26 @@ bool SessionMulti::Add(CURL* easy) {
 void SessionMulti::Remove(CURL* easy) { curl_multi_remove_handle(multi_, easy); }
 
 SessionMulti::SocketWatch* SessionMulti::NewWatch(curl_socket_t fd, bool pooled) {
-  auto* watch = new SocketWatch();
-  watch->fd = fd;
-  watch->owner = this;
-  watch->events = 0;
-  watch->watched = 0;
-  watch->pooled = pooled;
-  if (uv_poll_init_socket(loop_, &watch->poll, fd) != 0) {
-    delete watch;
-    return nullptr;
-  }
-  watch->poll.data = watch;
-  watches_[fd] = watch;
-  return watch;
+  static_assert(offsetof(SocketWatch, poll) == 0, "UvHandle<SocketWatch> closes `poll`");
+  UvHandle<SocketWatch> watch;
+  int rc = watch.Init([&](SocketWatch* w) {
+    w->fd = fd;
+    w->owner = this;
+    w->events = 0;
+    w->watched = 0;
+    w->pooled = pooled;
+    w->poll.data = w;
+    return uv_poll_init_socket(loop_, &w->poll, fd);
+  });
+  if (rc != 0) return nullptr;
+  SocketWatch* raw = watch.get();
+  watches_[fd] = std::move(watch);
+  return raw;
 }
 
 void SessionMulti::DropWatch(curl_socket_t fd) {
-  auto it = watches_.find(fd);
-  if (it == watches_.end()) return;
-  SocketWatch* watch = it->second;
-  watches_.erase(it);
-  // uv_close takes the fd out of epoll now; the fd itself may be closed right after.
-  uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
-           [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
+  // Closing takes the fd out of epoll now; the fd itself may be closed right after.
+  watches_.erase(fd);
 }
 
 curl_socket_t SessionMulti::OpenSocket(void* self, curlsocktype, struct curl_sockaddr* address) {
@@ -139,29 +144,17 @@ int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
 }
 
 void SessionMulti::ReleaseMulti() {
-  uv_timer_stop(&timer_);
-  uv_idle_stop(&soon_);
+  uv_timer_stop(timer_.get());
+  uv_idle_stop(soon_.get());
   curl_multi_cleanup(multi_);  // closes pooled connections through CloseSocket
   multi_ = nullptr;
   // Sockets libcurl closed without the callback (e.g. its resolver's socket pair).
-  for (auto& entry : watches_) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&entry.second->poll),
-             [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
-  }
   watches_.clear();
 }
 
 void SessionMulti::Reset() {
   ReleaseMulti();
   CreateMulti();
-}
-
-void SessionMulti::Close() {
-  ReleaseMulti();
-  uv_close(reinterpret_cast<uv_handle_t*>(&soon_), nullptr);
-  // Close callbacks run in order, so `this` outlives the idle handle's close.
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
-           [](uv_handle_t* handle) { delete static_cast<SessionMulti*>(handle->data); });
 }
 
 int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket_data) {
@@ -176,7 +169,7 @@ int SessionMulti::OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, v
   if (!watch) {
     auto found = session->watches_.find(fd);
     if (found != session->watches_.end()) {
-      watch = found->second;
+      watch = found->second.get();
     } else {
       watch = session->NewWatch(fd, false);
       if (!watch) return -1;
@@ -197,15 +190,17 @@ int SessionMulti::OnTimer(CURLM* multi, long timeout_ms, void* self) {
   // re-armed from its own callback would run again within the same timer phase, forever
   // (libcurl 8.14.1 keeps asking for 0 ms in some states), while 1 ms would cost a
   // millisecond of latency per request.
+  uv_timer_t* timer = session->timer_.get();
+  uv_idle_t* soon = session->soon_.get();
   if (timeout_ms < 0) {
-    uv_timer_stop(&session->timer_);
-    uv_idle_stop(&session->soon_);
+    uv_timer_stop(timer);
+    uv_idle_stop(soon);
   } else if (timeout_ms == 0) {
-    uv_timer_stop(&session->timer_);
-    uv_idle_start(&session->soon_, &SessionMulti::OnSoon);
+    uv_timer_stop(timer);
+    uv_idle_start(soon, &SessionMulti::OnSoon);
   } else {
-    uv_idle_stop(&session->soon_);
-    uv_timer_start(&session->timer_, &SessionMulti::OnTimerFired, static_cast<uint64_t>(timeout_ms), 0);
+    uv_idle_stop(soon);
+    uv_timer_start(timer, &SessionMulti::OnTimerFired, static_cast<uint64_t>(timeout_ms), 0);
   }
   return 0;
 }
@@ -238,6 +233,8 @@ void SessionMulti::OnPoll(uv_poll_t* poll, int status, int events) {
   if (events & UV_READABLE) action |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE) action |= CURL_CSELECT_OUT;
   watch->owner->Drive(watch->fd, action);
+  // Driving libcurl may have closed the socket and with it this handle: only a handle that is
+  // not closing still has its watch (and its session).
   auto* handle = reinterpret_cast<uv_handle_t*>(poll);
   if (status < 0 && !uv_is_closing(handle) && !uv_is_active(handle)) {
     // libuv stopped the handle; watch again whatever libcurl still asks for.

@@ -9,8 +9,13 @@
 #include <functional>
 #include <unordered_map>
 
+#include "uv_handle.h"
+
 namespace curlnet {
 
+// Owned by the Engine (one per session id, for the engine's lifetime). Destroying it cleans up
+// the multi handle, closing its connections, and closes its timer and socket handles. No hop
+// may still be attached: every Transfer refers to its session, so transfers go first.
 class SessionMulti {
  public:
   // Called for every hop libcurl reports finished, with the hop's CURLcode.
@@ -40,10 +45,6 @@ class SessionMulti {
   // Closes every socket libcurl keeps for this session (the multi handle is recreated).
   // Only valid when no hop is attached.
   void Reset();
-  // Tears down the multi handle; the timer is closed asynchronously and frees `this` once
-  // libuv is done with it.
-  void Close();
-
  private:
   struct SocketWatch;
   static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket_data);
@@ -56,7 +57,7 @@ class SessionMulti {
   void DropWatch(curl_socket_t fd);
   void Watch(SocketWatch* watch, int events);
   void CreateMulti();
-  // Cleans up the multi handle and every poll handle; the timer and idle handles stay.
+  // Cleans up the multi handle and closes every poll handle; the timer and idle handles stay.
   void ReleaseMulti();
   void Drive(curl_socket_t fd, int action);
   void CollectFinished();
@@ -65,14 +66,16 @@ class SessionMulti {
   uint32_t id_;
   DoneHandler on_done_;
   CURLM* multi_ = nullptr;
-  uv_timer_t timer_;
-  uv_idle_t soon_;  // libcurl asked to be driven "now"
+  UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_idle_t> soon_;  // libcurl asked to be driven "now"
 
   long max_per_host_ = 0;
   long max_total_ = 0;
   // Poll handles by socket. A pooled connection's socket keeps its handle (stopped) between
-  // hops instead of a new one per hop.
-  std::unordered_map<curl_socket_t, SocketWatch*> watches_;
+  // hops instead of a new one per hop. Erasing one closes it; the SocketWatch is freed with its
+  // handle, after libuv is done with it, so libcurl's copy of the pointer (curl_multi_assign)
+  // stays readable until then.
+  std::unordered_map<curl_socket_t, UvHandle<SocketWatch>> watches_;
 };
 
 }  // namespace curlnet

@@ -17,9 +17,9 @@ constexpr uint64_t kMaxResponseHeaderBytes = 256u * 1024u;
 // libcurl's receive and upload buffer sizes per hop.
 constexpr long kReceiveBufferSize = 512 * 1024;
 constexpr long kUploadBufferSize = 256 * 1024;
-// Consumed upload bytes are reported to JS in steps of this much: half of JS's window
-// (UPLOAD_WINDOW in ts/client-request.ts), so writes are released before libcurl runs dry.
-constexpr uint64_t kUploadReportStep = 256 * 1024;
+// Consumed upload bytes are reported to JS in steps of kUploadReportStep (contract.json), at
+// most half of JS's kUploadWindow, so writes are released before libcurl runs dry.
+static_assert(kUploadReportStep * 2 <= kUploadWindow, "contract.json uploadReportStep");
 // Chromium reports upload progress at most this often.
 constexpr uint64_t kUploadProgressIntervalMs = 100;
 
@@ -52,7 +52,10 @@ Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, Ch
 }
 
 Transfer::~Transfer() {
-  if (easy_) pool_->Give(easy_);
+  if (easy_) {
+    session_->Remove(easy_);  // a no-op if it was never added
+    pool_->Give(easy_);
+  }
   if (header_list_) curl_slist_free_all(header_list_);
 }
 
@@ -99,6 +102,20 @@ bool Transfer::Configure(std::string* error) {
     *error = "curl_easy_init failed";
     return false;
   }
+  if (!ConfigureRequest(error)) return false;
+  ConfigureProxy();
+  ConfigureAuth();
+  ConfigureTls();
+  ConfigureBody();
+  if (!BuildHeaderList()) {
+    *error = "out of memory building the request headers";
+    return false;
+  }
+  curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
+  return true;
+}
+
+bool Transfer::ConfigureRequest(std::string* error) {
   CURL* h = easy_;
   const TransferSpec& s = *spec_;
   curl_easy_setopt(h, CURLOPT_PRIVATE, this);
@@ -114,7 +131,8 @@ bool Transfer::Configure(std::string* error) {
 #else
   curl_easy_setopt(h, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-  // Redirects, cookies and login are decided per hop by the TS layer.
+  // Redirects and login are decided per hop by the TS layer. (libcurl's cookie engine is never
+  // switched on: no CURLOPT_COOKIEFILE.)
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   // The URL was normalised by the WHATWG parser already; send it exactly.
   curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
@@ -134,51 +152,63 @@ bool Transfer::Configure(std::string* error) {
   curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 45L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 45L);
 
-  // Proxy: always explicit so http_proxy/no_proxy in the environment never apply behind the
-  // caller's back.
-  curl_easy_setopt(h, CURLOPT_PROXY, s.proxy.c_str());
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "");
-  if (!s.proxy.empty()) {
-    if (s.flags & kFlagTunnelProxy) curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
-    if (s.proxy_auth != 0) {
-      curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.proxy_username.c_str());
-      curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, s.proxy_password.c_str());
-      curl_easy_setopt(h, CURLOPT_PROXYAUTH, s.proxy_auth);
-    }
-    const std::string& proxy_ca = s.proxy_ca_file.empty() ? s.ca_file : s.proxy_ca_file;
-    if (!proxy_ca.empty()) {
-      curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, proxy_ca.c_str());
-      curl_easy_setopt(h, CURLOPT_PROXY_CAPATH, nullptr);
-    }
-    if (s.flags & kFlagInsecureProxy) {
-      curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
-    }
-  }
-  if (s.http_auth != 0) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, s.username.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, s.password.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPAUTH, s.http_auth);
-  }
-
   // Decoding is always on (as in Chromium); the advertised list depends on the origin.
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, s.accept_encoding.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-                   (s.flags & kFlagHttp1Only) ? static_cast<long>(CURL_HTTP_VERSION_1_1)
-                                              : static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   if (IsHttps(s.url)) curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+  // libcurl's 16 KiB default halves bulk throughput on fast links; the buffer's pages are only
+  // touched as far as data arrives, so small responses do not pay for its size.
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kReceiveBufferSize);
+  if (s.extras.stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, s.extras.stream_weight);
+  if (s.extras.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.extras.connect_timeout_ms);
+  return true;
+}
+
+void Transfer::ConfigureProxy() {
+  CURL* h = easy_;
+  const TransferSpec& s = *spec_;
+  // Always explicit so http_proxy/no_proxy in the environment never apply behind the caller's
+  // back.
+  curl_easy_setopt(h, CURLOPT_PROXY, s.proxy.c_str());
+  curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+}
+
+// Credentials offered up front, to the server and to the proxy.
+void Transfer::ConfigureAuth() {
+  CURL* h = easy_;
+  const TransferSpec& s = *spec_;
+  if (s.extras.http_auth != 0) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, s.extras.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, s.extras.password.c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, s.extras.http_auth);
+  }
+  if (!s.proxy.empty() && s.extras.proxy_auth != 0) {
+    curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.extras.proxy_username.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, s.extras.proxy_password.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXYAUTH, s.extras.proxy_auth);
+  }
+}
+
+// Which CAs verify the server and an HTTPS proxy.
+void Transfer::ConfigureTls() {
+  CURL* h = easy_;
+  const TransferSpec& s = *spec_;
   if (!s.ca_file.empty()) {
     // CAINFO alone keeps libcurl's cached X509 store usable across connections.
     curl_easy_setopt(h, CURLOPT_CAINFO, s.ca_file.c_str());
     curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
   }
-  // libcurl's 16 KiB default halves bulk throughput on fast links; the buffer's pages are only
-  // touched as far as data arrives, so small responses do not pay for its size.
-  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, s.buffer_size > 0 ? s.buffer_size : kReceiveBufferSize);
-  if (s.stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, s.stream_weight);
-  if (s.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.connect_timeout_ms);
-  if (s.flags & kFlagVerbose) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+  if (s.proxy.empty()) return;
+  const std::string& proxy_ca = s.extras.proxy_ca_file.empty() ? s.ca_file : s.extras.proxy_ca_file;
+  if (!proxy_ca.empty()) {
+    curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, proxy_ca.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_CAPATH, nullptr);
+  }
+}
 
+void Transfer::ConfigureBody() {
+  CURL* h = easy_;
+  const TransferSpec& s = *spec_;
   const std::string& method = s.method;
   bool has_body = s.body_mode != BodyMode::kNone;
   if (has_body) curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferSize);
@@ -201,12 +231,6 @@ bool Transfer::Configure(std::string* error) {
   } else if (method != "GET") {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
-  if (!BuildHeaderList()) {
-    *error = "out of memory building the request headers";
-    return false;
-  }
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list_);
-  return true;
 }
 
 // ---- response side -------------------------------------------------------------------------
@@ -227,8 +251,8 @@ size_t Transfer::HeaderCallback(char* data, size_t size, size_t count, void* sel
 bool Transfer::ShouldDeferCommit(const ResponseHead& head) const {
   // When libcurl holds credentials it may answer this challenge itself and read another
   // block; the challenge only becomes the response if libcurl gives up (body or completion).
-  return (head.status == 401 && spec_->http_auth != 0) ||
-         (head.status == 407 && spec_->proxy_auth != 0);
+  return (head.status == 401 && spec_->extras.http_auth != 0) ||
+         (head.status == 407 && spec_->extras.proxy_auth != 0);
 }
 
 void Transfer::CommitHead() {
@@ -243,11 +267,10 @@ void Transfer::CommitHead() {
   event.num[kHeadVersionMinor] = head.version_minor;
   uint32_t flags = 0;
   if (head.chunked) flags |= kHeadChunked;
-  if (head.has_content_length) flags |= kHeadHasContentLength;
   event.num[kHeadFlags] = flags;
   // Nothing reads the block once it is the response (trailers are ignored).
-  event.text = std::move(head.fields);
-  event.text2 = head.reason;
+  event.text[kHeadRefFields] = std::move(head.fields);
+  event.text[kHeadRefReason] = head.reason;
   host_->Emit(std::move(event));
 }
 
@@ -302,8 +325,9 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
 size_t Transfer::OnWrite(const char* data, size_t length) {
   CommitHead();
   // Pausing needs at least half the smallest window outstanding: JS acknowledges in steps of
-  // at most that much (ts/incoming-message.ts ACK_QUANTUM), so once it has read everything,
-  // what is left unacknowledged is below the resume level and the transfer always resumes.
+  // at most that much (kAckQuantum), so once it has read everything, what is left
+  // unacknowledged is below the resume level and the transfer always resumes.
+  static_assert(kAckQuantum <= kMinResponseWindow / 2, "contract.json ackQuantum");
   if (unacknowledged_ >= kMinResponseWindow / 2 && unacknowledged_ + length > host_->ResponseWindow()) {
     // libcurl keeps this chunk and offers it again once the transfer is unpaused. Pausing
     // right here, rather than later in the loop turn, is what bounds memory: one socket
@@ -407,8 +431,8 @@ void Transfer::ReportUploadProgress(bool force) {
   last_progress_ms_ = now;
   last_progress_value_ = upload_read_;
   Event event(EventType::kUploadProgress, id());
-  event.num[0] = static_cast<double>(upload_read_);
-  event.num[1] = static_cast<double>(upload_received_);
+  event.num[kUploadProgressPosition] = static_cast<double>(upload_read_);
+  event.num[kUploadProgressTotal] = static_cast<double>(upload_received_);
   host_->Emit(std::move(event));
 }
 
@@ -435,7 +459,7 @@ void Transfer::Flush() {
   }
   if (spec_->body_mode == BodyMode::kStream && upload_read_ > upload_reported_) {
     Event event(EventType::kUploadConsumed, id());
-    event.num[0] = static_cast<double>(upload_read_ - upload_reported_);
+    event.num[kUploadConsumedBytes] = static_cast<double>(upload_read_ - upload_reported_);
     upload_reported_ = upload_read_;
     host_->Emit(std::move(event));
   }
@@ -446,7 +470,7 @@ void Transfer::Complete(CURLcode result) {
   Flush();
   Event event(EventType::kDone, id());
   CaptureOutcome(easy_, result, error_buffer_, &event);
-  event.text2 = connect_challenges_;
+  event.text[kDoneRefConnectChallenges] = connect_challenges_;
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
   if (head_committed_) flags |= kDoneHeadCommitted;
   if (headers_too_big_) flags |= kDoneHeadersTooBig;

@@ -34,9 +34,9 @@ class TransferHost {
 class Transfer {
  public:
   // Response bytes JS may hold unconsumed before libcurl is paused, and the level at which
-  // it resumes. Large enough that a reading consumer never causes a pause.
+  // it resumes. Large enough that a reading consumer never causes a pause. (The smallest
+  // window, kMinResponseWindow, is in the contract: JS's acknowledgement step depends on it.)
   static constexpr uint64_t kResponseHighWater = 2u << 20;
-  static constexpr uint64_t kMinResponseWindow = 256u << 10;
   static constexpr uint64_t kResponseBudget = 32u << 20;
   // A streamed upload keeps what libcurl has read, up to this much, so libcurl can rewind for
   // its own retries (dead reused connection, auth rounds it runs itself).
@@ -48,7 +48,7 @@ class Transfer {
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
 
-  // Creates and configures the easy handle. Returns false (with error text) on failure.
+  // Takes an easy handle and configures it. Returns false (with error text) on failure.
   bool Configure(std::string* error);
 
   CURL* easy() const { return easy_; }
@@ -81,14 +81,22 @@ class Transfer {
   void CommitHead();
   void ReportUploadProgress(bool force);
   void SetPause(int bits_on, int bits_off);
+
+  // The parts of Configure.
+  bool ConfigureRequest(std::string* error);  // URL, callbacks, sockets, protocol
+  void ConfigureProxy();
+  void ConfigureAuth();
+  void ConfigureTls();
+  void ConfigureBody();  // method and request body
   bool BuildHeaderList();
   bool AppendHeader(const char* line);
 
   TransferHost* host_;
-  class SessionMulti* session_;
-  EasyPool* pool_;
-  ChunkPool* chunks_;
+  class SessionMulti* session_;  // outlives the transfer (Engine's member order)
+  EasyPool* pool_;               // outlives the transfer (Engine's member order)
+  ChunkPool* chunks_;            // the event sink's, which outlives the engine's transfers
   std::unique_ptr<TransferSpec> spec_;
+  // Taken from pool_ by Configure; on destruction detached from session_ and given back.
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
   curl_slist* header_tail_ = nullptr;
@@ -121,7 +129,6 @@ class Transfer {
   bool upload_rewindable_ = true;
   uint64_t last_progress_ms_ = 0;
   uint64_t last_progress_value_ = UINT64_MAX;
-
 };
 
 }  // namespace curlnet

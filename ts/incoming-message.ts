@@ -5,11 +5,9 @@
 import { Readable } from 'node:stream';
 import { foldResponseHeaders } from './headers';
 import type { HopHead } from './native';
-
-/** Consumed bytes are reported to the curl thread in batches of at least this much. It must
- * not exceed half the smallest per-transfer window (native/transfer.h kMinResponseWindow), or
- * a paused transfer could wait for an acknowledgement that never comes. */
-const ACK_QUANTUM = 128 * 1024;
+// Consumed bytes are reported to the curl thread in batches of at least ACK_QUANTUM, at most
+// half its smallest per-transfer window (native/contract.json checks that).
+import { ACK_QUANTUM } from './native-contract';
 
 export interface ResponseFlowControl {
   acknowledge(bytes: number): void;

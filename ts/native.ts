@@ -1,46 +1,37 @@
 // The only module that knows the native addon's contract. Everything above it deals in hops
 // (one libcurl transfer each) and the events they produce.
 import { loadBinding } from './load-binding';
+import {
+  DataField,
+  DataRef,
+  DoneField,
+  DoneRef,
+  EVENT_HEADER_SLOTS,
+  EVENT_REFS,
+  EVENT_STRIDE,
+  EventType,
+  HeadField,
+  HeadFlag,
+  HeadRef,
+  NATIVE_CONTRACT,
+  UploadConsumedField,
+  UploadProgressField,
+  type HopExtras,
+} from './native-contract';
 
-/** Bits of the `flags` argument of `start` (native/transfer_spec.h SpecFlags). */
-export const enum HopFlag {
-  Head = 1 << 0,
-  Verbose = 1 << 1,
-  ForceContentLength = 1 << 2,
-  Http1Only = 1 << 3,
-  TunnelProxy = 1 << 4,
-  InsecureProxy = 1 << 5,
-  StreamBody = 1 << 6,
-}
-
-/** A streamed upload's write() callback is held while more than this many bytes wait for the
- * curl thread: real backpressure, without a thread round trip per chunk. The curl thread
- * reports consumed bytes at least every kUploadReportStep (native/transfer.cc), which must stay
- * below this, so writes are released before libcurl runs dry. */
-export const UPLOAD_WINDOW = 512 * 1024;
-
-/** libcurl CURLAUTH_* bits. */
-export const enum CurlAuth {
-  Basic = 1 << 0,
-  Digest = 1 << 1,
-  Negotiate = 1 << 2,
-  Ntlm = 1 << 3,
-  DigestIe = 1 << 4,
-  Any = ~(1 << 4), // CURLAUTH_ANY excludes DIGEST_IE
-}
-
-export interface HopExtras {
-  username?: string;
-  password?: string;
-  httpAuth?: number;
-  proxyUsername?: string;
-  proxyPassword?: string;
-  proxyAuth?: number;
-  proxyCaFile?: string;
-  bufferSize?: number;
-  streamWeight?: number;
-  connectTimeoutMs?: number;
-}
+// Flags, event slots, constants and the per-hop extras come from native/contract.json, through
+// the generated ts/native-contract.ts; the addon reports the values it was built with, and
+// native() compares the two before the first command (checkNativeContract).
+export {
+  CurlAuth,
+  DoneFlag,
+  EVENT_STRIDE,
+  EventType,
+  HeadFlag,
+  HopFlag,
+  UPLOAD_WINDOW,
+  type HopExtras,
+} from './native-contract';
 
 export interface NativeBinding {
   init(dispatch: (numbers: ArrayBuffer, refs: unknown[], more: boolean) => void): void;
@@ -63,8 +54,8 @@ export interface NativeBinding {
   endUpload(id: number): void;
   ack(id: number, bytes: number): void;
   abort(id: number): void;
+  /** Sets the session's connection limits (0 = none), creating its connection pool. */
   configureSession(sessionId: number, maxPerHost: number, maxTotal: number): void;
-  closeSession(sessionId: number): void;
   closeConnections(sessionId: number): void;
   ref(): void;
   unref(): void;
@@ -74,7 +65,11 @@ export interface NativeBinding {
   /** null, or why Negotiate cannot work: the prebuild's GSS-API library (opened by this call
    * the first time) is missing. Always null with a system libcurl. */
   gssapiUnavailable(): string | null;
+  /** The native/contract.json values the addon was built with, by group and name. */
+  contract(): NativeContract;
 }
+
+export type NativeContract = Readonly<Record<string, Readonly<Record<string, number>>>>;
 
 export interface NativeVersions {
   libcurl: string;
@@ -97,36 +92,6 @@ export interface BundledSource {
   debianPatches: boolean;
   /** SHA-256 of the `.dsc` (or of the upstream tarball when `debianPatches` is false). */
   sha256: string;
-}
-
-/** Event types (native/event.h EventType). */
-export const enum EventType {
-  Head = 1,
-  Data = 2,
-  UploadProgress = 3,
-  UploadConsumed = 4,
-  Done = 5,
-}
-
-/** Numbers per event in the batch buffer: type, id, then 11 event-specific slots. */
-export const EVENT_STRIDE = 13;
-
-/** kHead flag bits (native/event.h HeadFlags). */
-export const enum HeadFlag {
-  Chunked = 1 << 0,
-  HasContentLength = 1 << 1,
-}
-
-/** kDone flag bits (native/event.h DoneFlags). */
-export const enum DoneFlag {
-  HeadCommitted = 1 << 0,
-  HeadersTooBig = 1 << 1,
-  ResponseChunked = 1 << 2,
-  UsedProxy = 1 << 3,
-  UploadNotRewindable = 1 << 4,
-  Connected = 1 << 5,
-  MultipleLocations = 1 << 6,
-  MultipleContentLength = 1 << 7,
 }
 
 /** What a finished hop reports; the input to the net error mapping. */
@@ -185,7 +150,7 @@ function scheduleWake(): void {
   }
 }
 
-const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeSession', 'closeConnections'] as const;
+const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeConnections'] as const;
 const listeners = new Map<number, HopListener>();
 let nextHopId = 1;
 
@@ -193,10 +158,11 @@ let nextHopId = 1;
 export function native(): NativeBinding {
   if (binding === undefined) {
     const loaded = loadBinding() as NativeBinding;
+    checkNativeContract(typeof loaded.contract === 'function' ? loaded.contract() : undefined, NATIVE_CONTRACT, loaded);
     loaded.init(dispatch);
     // Every command schedules the wake-up of its turn.
     const wrapped: Record<string, unknown> = {};
-    for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull', 'gssapiUnavailable'] as const) {
+    for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull', 'contract', 'gssapiUnavailable'] as const) {
       wrapped[name] = (loaded[name] as (...args: unknown[]) => unknown).bind(loaded);
     }
     for (const name of COMMANDS) {
@@ -209,6 +175,52 @@ export function native(): NativeBinding {
     binding = wrapped as unknown as NativeBinding;
   }
   return binding;
+}
+
+/** Where a loaded addon came from, for error messages. */
+function addonFile(addon: unknown): string {
+  for (const loaded of Object.values(require.cache)) {
+    if (loaded !== undefined && loaded.exports === addon) return loaded.filename;
+  }
+  return 'the loaded addon';
+}
+
+/**
+ * Throws unless the addon's contract (its `contract()`) is exactly the one this JavaScript was
+ * generated with: a mismatch would silently corrupt every event. `addon` only names the file
+ * in the message. Exported for tests.
+ */
+export function checkNativeContract(reported: NativeContract | undefined, expected: NativeContract, addon?: unknown): void {
+  const differences: string[] = [];
+  if (reported === undefined || reported === null || typeof reported !== 'object') {
+    differences.push('the addon has no contract() (it predates native/contract.json)');
+  } else {
+    const groups = new Set([...Object.keys(expected), ...Object.keys(reported)]);
+    for (const group of groups) {
+      const ours = expected[group] ?? {};
+      const theirs = reported[group] ?? {};
+      for (const name of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
+        const a = ours[name];
+        const b = theirs[name];
+        if (a === b) continue;
+        if (a === undefined) differences.push(`${group}.${name}: only the addon has it (${b})`);
+        else if (b === undefined) differences.push(`${group}.${name}: the addon lacks it (JavaScript: ${a})`);
+        else differences.push(`${group}.${name}: JavaScript ${a}, addon ${b}`);
+      }
+    }
+  }
+  if (differences.length === 0) return;
+  const shown = differences.slice(0, 20);
+  if (differences.length > shown.length) shown.push(`… and ${differences.length - shown.length} more`);
+  const error = new Error(
+    `curl-net: the native addon does not match this JavaScript (native/contract.json):\n` +
+      shown.map((line) => `  - ${line}`).join('\n') +
+      `\n${addon === undefined ? 'The addon' : addonFile(addon)} was built from another version of curl-net. ` +
+      'Rebuild it (npm rebuild curl-net --build-from-source; in a checkout, npm run build:native), ' +
+      'or point CURL_NET_BINDING at a build of this version.',
+  ) as Error & { code: string };
+  error.code = 'ERR_CURL_NET_NATIVE_CONTRACT';
+  throw error;
 }
 
 /** Registers a listener and returns the id for a new hop. The process stays alive while any
@@ -246,9 +258,9 @@ let nativeHasMore = false;
  * many busy transfers must not turn one batch into one long task. */
 const SLICE_NS = 2_000_000n;
 
-/** The number part of a batch buffer (two refs slots per event); small chunks' bytes follow it. */
+/** The number part of a batch buffer (EVENT_REFS refs per event); small chunks' bytes follow it. */
 function eventNumbers(buffer: ArrayBuffer, refs: unknown[]): Float64Array {
-  return new Float64Array(buffer, 0, (refs.length / 2) * EVENT_STRIDE);
+  return new Float64Array(buffer, 0, (refs.length / EVENT_REFS) * EVENT_STRIDE);
 }
 
 function dispatch(buffer: ArrayBuffer, refs: unknown[], more: boolean): void {
@@ -306,7 +318,7 @@ function deliverOne(batch: Batch, i: number): void {
   // next hop (redirect, login retry) without the count ever passing through zero twice.
   if (numbers[base] === EventType.Done) unregisterHop(id);
   try {
-    deliver(listener, numbers, base, batch.refs, i * 2);
+    deliver(listener, numbers, base, batch.refs, i * EVENT_REFS);
   } catch (error) {
     // An exception from an event handler must become an uncaught exception, as it would in
     // Electron. Thrown back into Node-API it would only be a warning (DEP0168), and it must
@@ -319,45 +331,50 @@ function rethrow(error: unknown): never {
   throw error;
 }
 
+/** Delivers the event whose numbers start at `base` and refs at `r`. */
 function deliver(listener: HopListener, n: Float64Array, base: number, refs: unknown[], r: number): void {
+  const s = base + EVENT_HEADER_SLOTS;
   switch (n[base] as EventType) {
     case EventType.Head: {
-      const joined = refs[r] as string | undefined;
+      const joined = refs[r + HeadRef.Fields] as string | undefined;
       listener.onHead({
-        statusCode: n[base + 2],
-        httpVersionMajor: n[base + 3],
-        httpVersionMinor: n[base + 4],
-        chunked: (n[base + 5] & HeadFlag.Chunked) !== 0,
+        statusCode: n[s + HeadField.Status],
+        httpVersionMajor: n[s + HeadField.VersionMajor],
+        httpVersionMinor: n[s + HeadField.VersionMinor],
+        chunked: (n[s + HeadField.Flags] & HeadFlag.Chunked) !== 0,
         rawHeaders: joined === undefined ? [] : joined.split('\n'),
-        statusMessage: (refs[r + 1] as string | undefined) ?? '',
+        statusMessage: (refs[r + HeadRef.Reason] as string | undefined) ?? '',
       });
       break;
     }
     case EventType.Data:
       // Small chunks are views into the batch's own buffer (native/event_sink.cc).
-      listener.onData((refs[r] as Buffer | undefined) ?? Buffer.from(n.buffer, n[base + 2], n[base + 3]));
+      listener.onData(
+        (refs[r + DataRef.Chunk] as Buffer | undefined) ??
+          Buffer.from(n.buffer, n[s + DataField.SharedOffset], n[s + DataField.SharedLength]),
+      );
       break;
     case EventType.UploadProgress:
-      listener.onUploadProgress(n[base + 2], n[base + 3]);
+      listener.onUploadProgress(n[s + UploadProgressField.Position], n[s + UploadProgressField.Total]);
       break;
     case EventType.UploadConsumed:
-      listener.onUploadConsumed(n[base + 2]);
+      listener.onUploadConsumed(n[s + UploadConsumedField.Bytes]);
       break;
     case EventType.Done: {
-      const challenges = refs[r + 1] as string | undefined;
+      const challenges = refs[r + DoneRef.ConnectChallenges] as string | undefined;
       listener.onDone({
-        curlCode: n[base + 2],
-        osErrno: n[base + 3],
-        connectCode: n[base + 4],
-        proxyError: n[base + 5],
-        sslVerifyResult: n[base + 6],
-        proxySslVerifyResult: n[base + 7],
-        responseCode: n[base + 8],
-        flags: n[base + 9],
-        httpAuthAvail: n[base + 10],
-        proxyAuthAvail: n[base + 11],
-        bodyBytes: n[base + 12],
-        message: (refs[r] as string | undefined) ?? '',
+        curlCode: n[s + DoneField.CurlCode],
+        osErrno: n[s + DoneField.OsErrno],
+        connectCode: n[s + DoneField.ConnectCode],
+        proxyError: n[s + DoneField.ProxyError],
+        sslVerifyResult: n[s + DoneField.SslVerifyResult],
+        proxySslVerifyResult: n[s + DoneField.ProxySslVerifyResult],
+        responseCode: n[s + DoneField.ResponseCode],
+        flags: n[s + DoneField.Flags],
+        httpAuthAvail: n[s + DoneField.HttpAuthAvail],
+        proxyAuthAvail: n[s + DoneField.ProxyAuthAvail],
+        bodyBytes: n[s + DoneField.BodyBytes],
+        message: (refs[r + DoneRef.ErrorText] as string | undefined) ?? '',
         connectChallenges: challenges === undefined ? [] : challenges.split('\n'),
       });
       break;
