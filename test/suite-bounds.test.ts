@@ -34,7 +34,7 @@ test(`no test or hook sets t.timeout() at or above ava's global timeout`, (t) =>
         : Number.NaN;
       if (!(value < globalTimeoutMs)) {
         const line = text.slice(0, match.index).split('\n').length;
-        offenders.push(`${path.relative(packageRoot, file)}:${line}: t.timeout(${expression})`);
+        offenders.push(`${path.relative(packageRoot, file)}:${line}: timeout of ${expression}`);
       }
     }
   }
