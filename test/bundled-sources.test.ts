@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from '../ts/load-binding';
+import { toolEnvironment } from './helpers/tool-env';
 
 const script = path.join(packageRoot, 'scripts', 'bundled', 'build-deps.sh');
 const haveApt = spawnSync('apt-get', ['--version']).status === 0 && spawnSync('dpkg', ['--version']).status === 0;
@@ -91,7 +92,7 @@ async function resolve(t: { teardown(fn: () => unknown): void }, pkg: string, pi
   const child = spawn('bash', [script, '--resolve'], {
     timeout: 120_000,
     env: {
-      ...process.env,
+      ...toolEnvironment(),
       CURL_NET_DEPS_DIR: path.join(dir, 'deps'),
       CURL_NET_VERSIONS_FILE: path.join(dir, 'versions.txt'),
       CURL_NET_DEBIAN_MIRROR: mirror.url,

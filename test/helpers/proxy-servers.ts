@@ -27,6 +27,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { toolEnvironment } from './tool-env';
 
 const execFileAsync = promisify(execFile);
 
@@ -215,19 +216,6 @@ interface SpawnSpec {
   cleanup?: () => void;
 }
 
-/** This process's environment for a server, without the sanitizer runtimes that
- * `npm run test:sanitize` preloads into node: they are for our addon, and a server that drops
- * privileges (squid → proxy) could not even write their log, and would not start. */
-function serverEnvironment(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  if (env.LD_PRELOAD) {
-    const kept = env.LD_PRELOAD.split(/[\s:]+/).filter((lib) => lib && !/\/lib(asan|ubsan)\.so/.test(lib));
-    if (kept.length) env.LD_PRELOAD = kept.join(' ');
-    else delete env.LD_PRELOAD;
-  }
-  return env;
-}
-
 /** Starts the server in its own process group and waits until all `ports` accept connections. */
 async function spawnServer(spec: SpawnSpec): Promise<{ child: ChildProcess; stop: () => Promise<void>; startMs: number }> {
   installHooks();
@@ -235,7 +223,7 @@ async function spawnServer(spec: SpawnSpec): Promise<{ child: ChildProcess; stop
   const out = fs.openSync(spec.logFile, 'a');
   const child = spawn(spec.command, spec.args, {
     cwd: spec.dir,
-    env: { ...serverEnvironment(), ...spec.env },
+    env: { ...toolEnvironment(), ...spec.env },
     stdio: ['ignore', out, out],
     detached: true, // new process group, so killGroup reaches helpers and forked children
   });
