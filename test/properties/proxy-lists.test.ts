@@ -7,7 +7,7 @@ import { parseProxyRules, rulesForUrl } from '../../ts/proxy/proxy-rules';
 import { curlProxyUrl, formatProxyList, hostPort, parseHostPort, parseProxyUri } from '../../ts/proxy/proxy-server';
 import { parseTargetUrl } from '../../ts/proxy/target-url';
 import { ProxyChoice, ProxyServer } from '../../ts/proxy/types';
-import { grammarNoise, proxyChoice, proxyServer } from './arbitraries';
+import { canonicalHost, grammarNoise, hostLikeText, proxyChoice, proxyServer } from './arbitraries';
 
 const RUNS = { numRuns: 2000 };
 const URI_SCHEME: Record<ProxyServer['scheme'], string> = { http: 'http', https: 'https', socks4: 'socks4', socks5: 'socks5' };
@@ -129,4 +129,23 @@ test('proxyRules: one list without "=" applies to every URL; entries after it ar
       RUNS,
     ),
   );
+});
+
+test('proxy hosts are canonicalised like URL hosts: invalid ones are dropped, numbers become IPv4 (as Chromium does)', (t) => {
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(hostLikeText, fc.integer({ min: 1, max: 65535 }), (host, port) => {
+        const expected = canonicalHost(host.toLowerCase());
+        const choice = parseProxyUri(`http://${host}:${port}`, 'http');
+        if (expected === null) t.is(choice, null, host);
+        else t.deepEqual(choice, { kind: 'proxy', server: { scheme: 'http', host: expected, port } }, host);
+      }),
+      RUNS,
+    ),
+  );
+});
+
+test('an invalid punycode proxy host is dropped, a numeric one is an IPv4 address (found by the property above)', (t) => {
+  t.is(parseProxyUri('http://xn--0.a:3128', 'http'), null);
+  t.deepEqual(parsePacResult('PROXY xn--0.a:3128; PROXY 4:3128'), [{ kind: 'proxy', server: { scheme: 'http', host: '0.0.0.4', port: 3128 } }]);
 });
