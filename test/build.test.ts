@@ -47,8 +47,16 @@ test('the node-gyp build compiles the manifest and makes a real request', async 
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [packageRoot] });
   const prefix = nodeHeadersPrefix();
   const args = [nodeGyp, 'rebuild', '--loglevel=warn', ...(prefix ? [`--nodedir=${prefix}`] : [])];
-  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, JOBS: String(os.cpus().length) } });
-  t.teardown(() => child.kill('SIGKILL'));
+  // Its own process group, so a kill reaches make and the compilers too.
+  const child = spawn(process.execPath, args, { cwd: dir, detached: true, env: { ...process.env, JOBS: String(os.cpus().length) } });
+  const killBuild = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  t.teardown(killBuild);
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -58,7 +66,7 @@ test('the node-gyp build compiles the manifest and makes a real request', async 
   });
   // A compile takes minutes on a busy machine: renew the test's own timeout while it runs
   // instead of suspending ava's global one, and give up after 10 minutes.
-  const built = await boundedStep(t, 'the node-gyp build', 600_000, exited, () => child.kill('SIGKILL'));
+  const built = await boundedStep(t, 'the node-gyp build', 600_000, exited, killBuild);
   t.is(built.code, 0, built.output.slice(-3000));
   const addon = path.join(dir, 'build', 'Release', 'curl_net.node');
   t.true(fs.existsSync(addon));

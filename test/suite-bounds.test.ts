@@ -4,6 +4,7 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../ts/load-binding';
+import { boundedStep } from './helpers/bounded';
 
 const globalTimeoutMs = (() => {
   const spec = String(JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).ava.timeout);
@@ -39,4 +40,12 @@ test(`no test or hook sets t.timeout() at or above ava's global timeout`, (t) =>
     }
   }
   t.deepEqual(offenders, [], `use boundedStep() from test/helpers/bounded.ts instead:\n${offenders.join('\n')}`);
+});
+
+test('boundedStep fails a step that does not finish within its bound, names it, and stops it', async (t) => {
+  let stopped = false;
+  const never = new Promise<never>(() => {});
+  const error = await t.throwsAsync(boundedStep(t, 'a step that never ends', 1000, never, () => (stopped = true)));
+  t.is(error?.message, 'a step that never ends did not finish within 1 s');
+  t.true(stopped);
 });
