@@ -9,7 +9,7 @@ let server: TestServer;
 test.before(async () => {
   server = await startServer();
 });
-test.after.always(() => server.close());
+test.after.always(() => server?.close());
 
 function unreadResponse(path: string): Promise<{ request: ReturnType<typeof net.request>; response: IncomingMessage }> {
   return new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from '../ts/load-binding';
+import { toolEnvironment } from './helpers/tool-env';
 
 const script = path.join(packageRoot, 'scripts', 'bundled', 'build-deps.sh');
 const haveApt = spawnSync('apt-get', ['--version']).status === 0 && spawnSync('dpkg', ['--version']).status === 0;
@@ -88,10 +89,12 @@ async function resolve(t: { teardown(fn: () => unknown): void }, pkg: string, pi
   const mirror = await serveArchive(path.join(dir, 'archive'));
   t.teardown(mirror.close);
   fs.writeFileSync(path.join(dir, 'versions.txt'), `# test pins\n${pkg} ${pin}\n`);
+  // Its own process group, killed whole at teardown or after 45 s (under ava's 60 s global
+  // timeout): a timeout that only signals bash leaves a stuck apt-get running after the test.
   const child = spawn('bash', [script, '--resolve'], {
-    timeout: 120_000,
+    detached: true,
     env: {
-      ...process.env,
+      ...toolEnvironment(),
       CURL_NET_DEPS_DIR: path.join(dir, 'deps'),
       CURL_NET_VERSIONS_FILE: path.join(dir, 'versions.txt'),
       CURL_NET_DEBIAN_MIRROR: mirror.url,
@@ -100,11 +103,24 @@ async function resolve(t: { teardown(fn: () => unknown): void }, pkg: string, pi
       CURL_NET_DEBIAN_TRUSTED: '1',
     },
   });
+  const killGroup = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  t.teardown(killGroup);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
+  const bound = setTimeout(() => {
+    stderr += '\n[test] the resolver did not finish within 45 s; its process group was killed';
+    killGroup();
+  }, 45_000);
   const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  clearTimeout(bound);
   return { status, stdout, stderr, downloads: path.join(dir, 'deps', 'downloads') };
 }
 

@@ -10,7 +10,7 @@ test.before(async () => {
   server = await startServer(echo);
   server.route('/slow-head', (_req, res) => setTimeout(() => res.end('late'), 300));
 });
-test.after.always(() => server.close());
+test.after.always(() => server?.close());
 
 function closedPortUrl(): Promise<string> {
   return new Promise((resolve) => {

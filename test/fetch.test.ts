@@ -26,7 +26,7 @@ test.before(async () => {
     res.end('ok');
   });
 });
-test.after.always(() => server.close());
+test.after.always(() => server?.close());
 
 test('GET and POST with bodies', async (t) => {
   const get = await net.fetch(`${server.url}/hello?x=1`);

@@ -9,7 +9,7 @@ let server: TestServer;
 test.before(async () => {
   server = await startServer(echo);
 });
-test.after.always(() => server.close());
+test.after.always(() => server?.close());
 
 test('setHeader/getHeader/removeHeader semantics and messages', (t) => {
   const req = net.request(server.url);

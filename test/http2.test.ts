@@ -196,11 +196,11 @@ test('zstd responses are decoded when libcurl has zstd', async (t) => {
     res.writeHead(200, { 'Content-Encoding': 'zstd' });
     res.end(encoded);
   });
+  t.teardown(() => server.close());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const req = net.request(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   req.end();
   const { response, body } = await collect(req);
-  server.close();
   t.is(response.headers['content-encoding'], 'zstd');
   t.is(body.toString(), 'zstd payload '.repeat(100));
 });

@@ -28,7 +28,7 @@ test.before(async () => {
     pump();
   });
 });
-test.after.always(() => server.close());
+test.after.always(() => server?.close());
 
 interface ChildResult {
   code: number | null;

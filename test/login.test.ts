@@ -13,7 +13,7 @@ test.before(async () => {
   server = await startServer();
   port = server.port;
 });
-test.after.always(() => server.close());
+test.after.always(() => server?.close());
 
 let routeCounter = 0;
 function authRoute(kind: 'basic' | 'digest'): { path: string; records: AuthRecord[] } {

@@ -187,7 +187,8 @@ if (!enabled) {
   test.skip('package install in a clean Debian root: slow, set CURL_NET_PACKAGE_TEST=1 (npm run test:package)', () => {});
 } else {
   test.serial('npm install of the packed tarball in a Debian root without compiler, libcurl or network', async (t) => {
-    t.timeout(30 * 60_000);
+    // Bounded by `ava --timeout=30m` in npm run test:package (this file runs alone there):
+    // no test suspends ava's global timeout (test/suite-bounds.test.ts).
     if (process.platform !== 'linux') return t.fail('the package test needs Linux');
     if (process.getuid?.() !== 0) return t.fail('the package test needs root (debootstrap, chroot, unshare)');
     for (const tool of ['debootstrap', 'chroot', 'unshare', 'tar']) {

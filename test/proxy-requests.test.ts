@@ -220,9 +220,8 @@ testIf(test, 'squid')('PAC from an http URL: an https request fails over to squi
     startOrigin(t, 'https'),
     squid(t, { auth: 'none' }),
     freePort(),
-    startServer(),
+    startServer(undefined, t),
   ]);
-  t.teardown(() => pacServer.close());
   const list = `PROXY 127.0.0.1:${dead}; PROXY 127.0.0.1:${proxy.port}; DIRECT`;
   pacServer.route('/proxy.pac', (_req, res) => {
     res.setHeader('content-type', 'application/x-ns-proxy-autoconfig');
@@ -250,8 +249,7 @@ test('a PAC that returns only a dead proxy fails with ERR_PROXY_CONNECTION_FAILE
 });
 
 testIf(test, 'squid')('forceReloadProxyConfig() fetches the PAC script again', async (t) => {
-  const [origin, proxy, dead, pacServer] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), freePort(), startServer()]);
-  t.teardown(() => pacServer.close());
+  const [origin, proxy, dead, pacServer] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), freePort(), startServer(undefined, t)]);
   let script = pacFor(`PROXY 127.0.0.1:${dead}`);
   pacServer.route('/reload.pac', (_req, res) => res.end(script));
   const ses = freshSession();

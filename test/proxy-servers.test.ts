@@ -337,13 +337,19 @@ skipUnless('squid', 'tinyproxy', 'dante')('servers left running are killed when 
   const { dirs, ports, pids } = JSON.parse(out) as { dirs: string[]; ports: number[]; pids: number[] };
   t.is(dirs.length, 3);
   for (const dir of dirs) t.false(fs.existsSync(dir), `${dir} removed`);
-  for (const pid of pids) {
-    // Gone, or at most a zombie waiting for init to reap it.
-    let state = '';
+  const stateOf = (pid: number): string => {
     try {
-      state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
+      return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
     } catch {
-      state = 'gone';
+      return 'gone';
+    }
+  };
+  for (const pid of pids) {
+    // Gone, or at most a zombie waiting for init to reap it. A SIGKILLed process can still be
+    // on its way out (state R) for a moment on a busy machine: wait up to 5 s for that.
+    let state = stateOf(pid);
+    for (const deadline = Date.now() + 5000; state !== 'gone' && state !== 'Z' && Date.now() < deadline; state = stateOf(pid)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     t.true(state === 'gone' || state === 'Z', `pid ${pid} state ${state}`);
   }

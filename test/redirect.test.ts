@@ -36,8 +36,8 @@ test.before(async () => {
   for (let i = 1; i <= 25; i++) server.route(`/chain/${i}`, redirect(302, i === 1 ? '/chain' : `/chain/${i - 1}`));
 });
 test.after.always(async () => {
-  await server.close();
-  await other.close();
+  // Both, whichever of them started: a failed start must not leave the other listening.
+  await Promise.all([server?.close(), other?.close()]);
 });
 
 test("follow: 'redirect' with (status, method, url, headers), then the final response", async (t) => {

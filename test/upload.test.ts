@@ -8,7 +8,7 @@ let server: TestServer;
 test.before(async () => {
   server = await startServer(echo);
 });
-test.after.always(() => server.close());
+test.after.always(() => server?.close());
 
 
 test('buffered body goes out with Content-Length, however many writes', async (t) => {

@@ -63,7 +63,8 @@ export function parseChallenges(values: readonly string[]): ParsedChallenge[] {
           while (i < value.length && value[i] !== ',' && !/\s/.test(value[i])) i++;
           param = value.slice(valueStart, i);
         }
-        current!.params[token.toLowerCase()] = param;
+        // defineProperty, not assignment: a server's `__proto__=...` is a parameter like any other.
+        Object.defineProperty(current!.params, token.toLowerCase(), { value: param, enumerable: true, writable: true, configurable: true });
       } else if (current !== null && !afterComma) {
         // token68: skip it and any '=' padding or other blob characters up to a comma.
         while (i < value.length && value[i] !== ',') i++;
@@ -83,7 +84,7 @@ export function chooseChallenge(values: readonly string[], supported: ReadonlySe
   for (const scheme of PREFERENCE) {
     if (!supported.has(scheme)) continue;
     const found = offered.find((c) => c.scheme === scheme);
-    if (found) return { scheme, realm: found.params.realm ?? '' };
+    if (found) return { scheme, realm: Object.hasOwn(found.params, 'realm') ? found.params.realm! : '' };
   }
   return null;
 }

@@ -103,8 +103,14 @@ export function foldResponseHeaders(rawHeaders: readonly string[]): Record<strin
     }
   }
   const out: Record<string, string | string[]> = {};
-  for (const key of [...folded.keys()].sort()) out[key] = folded.get(key)!;
+  for (const key of [...folded.keys()].sort()) defineOwn(out, key, folded.get(key)!);
   return out;
+}
+
+/** Sets a key chosen by a server as plain own data: assigning `__proto__` would instead
+ * replace the object's prototype (with the value, when it is an array). */
+function defineOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** The headers argument of 'redirect': lowercase keys, alphabetical, every value an array. */
@@ -117,7 +123,7 @@ export function redirectHeaders(rawHeaders: readonly string[]): Record<string, s
     else grouped.set(key, [rawHeaders[i + 1]]);
   }
   const out: Record<string, string[]> = {};
-  for (const key of [...grouped.keys()].sort()) out[key] = grouped.get(key)!;
+  for (const key of [...grouped.keys()].sort()) defineOwn(out, key, grouped.get(key)!);
   return out;
 }
 

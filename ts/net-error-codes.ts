@@ -381,6 +381,10 @@ function netErrorKey(o: HopOutcome, context: NetErrorContext): NetErrorKey | nul
     case 42: // CURLE_ABORTED_BY_CALLBACK
       return 'ABORTED';
     case 43: // CURLE_BAD_FUNCTION_ARGUMENT
+      // curl 7.88 also uses it for some malformed chunk sizes ("0x2": "Failed reading the
+      // chunked-encoded stream"): that is the server's framing, not our argument.
+      if (TEXT.chunk.test(text)) return 'INVALID_CHUNKED_ENCODING';
+      return 'INVALID_ARGUMENT';
     case 49: // CURLE_SETOPT_OPTION_SYNTAX
       return 'INVALID_ARGUMENT';
     case 45: // CURLE_INTERFACE_FAILED

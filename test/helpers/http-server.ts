@@ -30,7 +30,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(defaultHandler?: Handler): Promise<TestServer> {
+/** What can own a server: a test (or anything with ava's `teardown`). */
+export interface TeardownOwner {
+  teardown(fn: () => unknown): void;
+}
+
+/** Starts a server. With `owner`, its close() is registered there before the server listens,
+ * so it is closed even when something started alongside it (e.g. in one Promise.all) fails. */
+export async function startServer(defaultHandler?: Handler, owner?: TeardownOwner): Promise<TestServer> {
   const routes = new Map<string, Handler>();
   const rawRoutes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>();
   const requests: RecordedRequest[] = [];
@@ -60,6 +67,13 @@ export async function startServer(defaultHandler?: Handler): Promise<TestServer>
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
+  owner?.teardown(close);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -75,11 +89,7 @@ export async function startServer(defaultHandler?: Handler): Promise<TestServer>
     },
     route: (path, handler) => routes.set(path, handler),
     rawRoute: (path, handler) => rawRoutes.set(path, handler),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 

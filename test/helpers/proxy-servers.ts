@@ -27,6 +27,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { toolEnvironment } from './tool-env';
 
 const execFileAsync = promisify(execFile);
 
@@ -70,6 +71,8 @@ export interface RunningSquid extends RunningProxy {
 interface Tracked {
   child: ChildProcess;
   dir: string;
+  /** Removes what the server leaves outside its dir (squid's shared memory). */
+  cleanup?: () => void;
 }
 const live = new Set<Tracked>();
 let hooksInstalled = false;
@@ -91,6 +94,7 @@ function cleanupAllSync(): void {
   for (const t of live) {
     killGroup(t.child, 'SIGKILL');
     fs.rmSync(t.dir, { recursive: true, force: true });
+    t.cleanup?.();
   }
   live.clear();
 }
@@ -208,6 +212,8 @@ interface SpawnSpec {
   logFile: string;
   /** Files to show in the error when the server does not come up. */
   diagnostics: string[];
+  /** Runs once the server is dead: removes what it leaves outside `dir`. */
+  cleanup?: () => void;
 }
 
 /** Starts the server in its own process group and waits until all `ports` accept connections. */
@@ -217,13 +223,13 @@ async function spawnServer(spec: SpawnSpec): Promise<{ child: ChildProcess; stop
   const out = fs.openSync(spec.logFile, 'a');
   const child = spawn(spec.command, spec.args, {
     cwd: spec.dir,
-    env: { ...process.env, ...spec.env },
+    env: { ...toolEnvironment(), ...spec.env },
     stdio: ['ignore', out, out],
     detached: true, // new process group, so killGroup reaches helpers and forked children
   });
   fs.closeSync(out);
   child.unref(); // a forgotten server must not keep the test process alive; the exit hook kills it
-  const tracked: Tracked = { child, dir: spec.dir };
+  const tracked: Tracked = { child, dir: spec.dir, cleanup: spec.cleanup };
   live.add(tracked);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -241,6 +247,7 @@ async function spawnServer(spec: SpawnSpec): Promise<{ child: ChildProcess; stop
     clearTimeout(timer);
     live.delete(tracked);
     fs.rmSync(spec.dir, { recursive: true, force: true });
+    spec.cleanup?.();
   };
 
   let spawnError: Error | null = null;
@@ -370,6 +377,30 @@ export interface SquidOptions {
 }
 
 const SQUID_USER = 'alice';
+
+let squidStarts = 0;
+
+/** A squid service name (`-n`) no other squid uses, so concurrent squids never share (or
+ * collide on) shared-memory segments, and this one's segments can be removed by name. */
+function squidServiceName(): string {
+  return `curlnet${process.pid}x${++squidStarts}`;
+}
+
+/** Removes the shared-memory segments squid created for `service` (/dev/shm/<service>-*.shm).
+ * squid creates them even with -N and no cache (the collapsed-forwarding queues cf__metadata,
+ * cf__queues, cf__readers; no squid.conf setting turns them off) and unlinks them only on a
+ * clean shutdown, which takes a second or more; tests kill it, so the names are removed here. */
+function removeSquidSharedMemory(service: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/dev/shm');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(`${service}-`)) fs.rmSync(path.join('/dev/shm', name), { force: true });
+  }
+}
 const SQUID_PASSWORD = 's3cret';
 
 export function startSquid(options: SquidOptions): Promise<RunningSquid> {
@@ -457,11 +488,13 @@ async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
   if (asRoot) execFileSync('chown', ['-R', 'proxy:proxy', dir]); // squid started as root runs as 'proxy'
 
   const logFile = path.join(dir, 'stderr.log');
+  const service = squidServiceName();
   const { stop, startMs } = await spawnServer({
     name: `squid (${auth})`,
     command: 'squid',
     // -n: a service name of its own, so concurrent squids do not share shared-memory segments.
-    args: ['-N', '-n', `curlnet${port}`, '-f', conf],
+    args: ['-N', '-n', service, '-f', conf],
+    cleanup: () => removeSquidSharedMemory(service),
     dir,
     ports: httpsPort !== undefined ? [port, httpsPort] : [port],
     env,

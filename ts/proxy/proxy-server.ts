@@ -51,6 +51,12 @@ export function parseHostPort(text: string, defaultPort: number): { host: string
     host = text.toLowerCase();
     if (!HOST_RE.test(host)) return null;
     if (host.endsWith('.')) host = host.slice(0, -1);
+    // Canonicalised as a URL host, as Chromium does for proxy hosts: a host the URL parser
+    // refuses (invalid punycode such as `xn--0`) is dropped, and a number is an IPv4 address
+    // (`4` → `0.0.0.4`, `0x7f.1` → `127.0.0.1`).
+    const canonical = canonicalUrlHost(host);
+    if (canonical === null) return null;
+    host = canonical;
   }
   let port = defaultPort;
   if (portText !== undefined) {
@@ -59,6 +65,14 @@ export function parseHostPort(text: string, defaultPort: number): { host: string
     if (port < 1 || port > 65535) return null;
   }
   return { host, port };
+}
+
+function canonicalUrlHost(host: string): string | null {
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return null;
+  }
 }
 
 /**
