@@ -4,6 +4,7 @@
 import { caBundlePath } from './ca-bundle';
 import { netError, netErrorFromOutcome } from './errors';
 import { IncomingMessage, ResponseFlowControl } from './incoming-message';
+import type { StoredHeader } from './headers';
 import { HopFlag, HopHead, HopListener, HopOutcome, native, registerHop, unregisterHop } from './native';
 import { requestHeadProblem } from './request-limits';
 import type { ParsedRequestOptions } from './request-options';
@@ -32,10 +33,9 @@ interface Held {
 }
 
 export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, HopControl {
-  readonly state: HopState;
+  readonly state: RequestHopState;
   private readonly _stages: Stage[];
   private _id = 0;
-  private _hops = 0;
   /** beforeHop of some stage is waiting (proxy planning): uploads wait too. */
   private _preparing = false;
   private _held: Held | null = null;
@@ -53,19 +53,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     body: RequestBody,
     factories: readonly StageFactory[],
   ) {
-    const driver = this;
-    this.state = {
-      options,
-      session,
-      body,
-      url: options.url,
-      method: options.method,
-      headers: options.headers,
-      proxy: DIRECT_HOP,
-      get hops() {
-        return driver._hops;
-      },
-    };
+    this.state = new RequestHopState(options, session, body);
     this._stages = factories.map((make) => make(this));
   }
 
@@ -216,7 +204,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
     const id = registerHop(this);
     this._id = id;
-    this._hops += 1;
+    this.state.hops += 1;
     native().start(
       id,
       state.session._id,
@@ -231,7 +219,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
       hasKeys(draft.extras) ? draft.extras : undefined,
     );
     if (body.streamed) {
-      if (this._hops > 1) body.replay(this);
+      if (this.state.hops > 1) body.replay(this);
       else {
         body.flushWaiting(this);
         if (body.ended) this.endUpload();
@@ -243,7 +231,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
   get uploadTarget(): 'hop' | 'wait' | 'none' {
     if (this._id !== 0) return 'hop';
-    return this._preparing || (this._hops === 0 && !this.finished) ? 'wait' : 'none';
+    return this._preparing || (this.state.hops === 0 && !this.finished) ? 'wait' : 'none';
   }
 
   writeUpload(chunk: Buffer): void {
@@ -347,6 +335,28 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._held = null;
     this._stopHop();
     if (this._response !== null) this._response.destroy(error);
+  }
+}
+
+/** A class, not an object literal: every request's state then shares one hidden class, so the
+ * stages' property reads stay monomorphic (a literal with a getter closure made a new map per
+ * request: megamorphic reads and a garbage collector busy with maps). */
+class RequestHopState implements HopState {
+  url: URL;
+  method: string;
+  headers: Map<string, StoredHeader>;
+  proxy: ProxyHop = DIRECT_HOP;
+  /** Counted by the driver as it launches hops. */
+  hops = 0;
+
+  constructor(
+    readonly options: ParsedRequestOptions,
+    readonly session: Session,
+    readonly body: RequestBody,
+  ) {
+    this.url = options.url;
+    this.method = options.method;
+    this.headers = options.headers;
   }
 }
 
