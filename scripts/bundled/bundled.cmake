@@ -44,12 +44,31 @@ endforeach()
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 
+# glibc 2.28 floor: every reference to a glibc symbol versioned after 2.28, in our objects and in
+# every static archive, is redirected (--wrap) to glibc-compat.c, which calls the old version.
+# The --wrap list is read from the wrappers the file defines, so the two cannot drift.
+set(_cn_glibc_compat "${_cn_bundled_dir}/glibc-compat.c")
+file(READ "${_cn_glibc_compat}" _cn_compat_text)
+string(REGEX MATCHALL "__wrap_[A-Za-z0-9_]+" _cn_wrapped "${_cn_compat_text}")
+list(REMOVE_DUPLICATES _cn_wrapped)
+set(_cn_wrap_options "")
+foreach(_sym ${_cn_wrapped})
+  string(REGEX REPLACE "^__wrap_" "" _sym "${_sym}")
+  list(APPEND _cn_wrap_options "LINKER:--wrap=${_sym}")
+endforeach()
+target_sources(${CURL_NET_TARGET} PRIVATE "${_cn_glibc_compat}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_cn_glibc_compat}")
+
 target_compile_definitions(${CURL_NET_TARGET} PRIVATE CURL_STATICLIB CURL_NET_BUNDLED=1)
 # BEFORE: these headers must win over a system libcurl's in /usr/include.
 target_include_directories(${CURL_NET_TARGET} BEFORE PRIVATE "${_cn_deps}/include")
 target_compile_options(${CURL_NET_TARGET} PRIVATE -fvisibility=hidden -ffunction-sections -fdata-sections)
-target_link_libraries(${CURL_NET_TARGET} PRIVATE ${_cn_archives} Threads::Threads)
+# libpthread and libdl: on glibc < 2.34 the old pthread_*/dl* versions glibc-compat.c binds to
+# live there, not in libc, so they must be loaded with the addon whatever the host process links.
+target_link_libraries(${CURL_NET_TARGET} PRIVATE ${_cn_archives} Threads::Threads
+  "-Wl,--push-state,--no-as-needed" -l:libpthread.so.0 -l:libdl.so.2 "-Wl,--pop-state")
 target_link_options(${CURL_NET_TARGET} PRIVATE
+  ${_cn_wrap_options}
   # Symbols from the static archives become local to the .node ...
   "LINKER:--exclude-libs,ALL"
   # ... and only Node-API's entry points are exported at all.
