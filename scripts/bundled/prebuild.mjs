@@ -71,11 +71,28 @@ log(`dependencies: ${prefix} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 
 started = Date.now();
 const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
-run(process.execPath, [
-  cmakeJs, 'build', '--out', outDir, '--log-level', 'warn', '--parallel', String(os.availableParallelism?.() ?? os.cpus().length),
+const cmakeArgs = [
+  '--out', outDir, '--log-level', 'warn', '--parallel', String(os.availableParallelism?.() ?? os.cpus().length),
   '--CDCURL_NET_BUNDLED=ON', `--CDCURL_NET_DEPS_PREFIX=${prefix}`,
   ...(cross ? [`--CDCMAKE_TOOLCHAIN_FILE=${path.join(root, 'scripts', 'bundled', `toolchain-${targetName}.cmake`)}`] : []),
-], { stdio: ['ignore', 'inherit', 'inherit'] });
+];
+// `cmake-js build` configures only a new build dir: when the dependencies moved to a new cache
+// key (new Debian revisions, a changed recipe), an existing dir would keep linking the old prefix.
+const cachedPrefix = () => {
+  const cache = path.join(root, outDir, 'CMakeCache.txt');
+  if (!fs.existsSync(cache)) return undefined;
+  return /^CURL_NET_DEPS_PREFIX:[A-Z]+=(.*)$/m.exec(fs.readFileSync(cache, 'utf8'))?.[1];
+};
+const previous = cachedPrefix();
+if (previous !== undefined && previous !== prefix) {
+  log(`dependencies changed (${previous} -> ${prefix}): reconfiguring ${outDir}`);
+  run(process.execPath, [cmakeJs, 'configure', ...cmakeArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+run(process.execPath, [cmakeJs, 'build', ...cmakeArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+if (cachedPrefix() !== prefix) {
+  log(`${outDir} is configured for ${cachedPrefix()}, not ${prefix}: remove ${outDir}/ and rerun`);
+  process.exit(1);
+}
 log(`addon: ${outDir}/Release/curl_net.node (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 
 const built = path.join(root, outDir, 'Release', 'curl_net.node');
