@@ -3,8 +3,8 @@
 // kernel cannot start an arm64 process without binfmt_misc. Left out: the files built around
 // Node child processes or a host compiler (the node-gyp build, the loader's child-process
 // matrix, lifecycle/exit tests, the glibc-compat object built for x86_64, the package and qemu
-// tests themselves). The few tests elsewhere that start a child Node (one each in net-errors,
-// pac and proxy-servers) fail under emulation for the same reason.
+// tests themselves). The six tests elsewhere that start a child Node (three in net-errors,
+// two in pac, one in proxy-servers) fail under emulation for the same reason.
 export default {
   files: [
     'dist-test/test/**/*.test.js',
