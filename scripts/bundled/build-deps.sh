@@ -13,13 +13,18 @@
 # revision is complete but a verified upstream tarball is, that tarball is built without Debian's
 # patches (with a warning, recorded in the manifest). <key> hashes what was resolved (exact Debian
 # versions and the checksums of their files), this script's recipe, the compiler and the
-# architecture, so the cache follows what is built. Verified downloads are kept in
+# target, so the cache follows what is built. Verified downloads are kept in
 # deps/downloads/, so a rerun only asks the network about revisions newer than what it has.
 #
 #   bash scripts/bundled/build-deps.sh               resolve, build (or reuse), print the prefix
 #   bash scripts/bundled/build-deps.sh --resolve     resolve and download only; print one line
 #                                                    per package: name version patched sha256
 #   bash scripts/bundled/build-deps.sh --prune       delete cached builds other than the newest
+#                                                    of each target
+#   --target linux-x64|linux-arm64                   build for that target (default: this machine);
+#                                                    another architecture is cross-compiled with
+#                                                    Debian's <triplet>-gcc and the CMake toolchain
+#                                                    file scripts/bundled/toolchain-<target>.cmake
 #
 # Sources come from `apt-get source` against a PRIVATE apt configuration under deps/apt/
 # (deb-src entries only, own lists and cache): /etc/apt is never modified, so which binary
@@ -27,6 +32,7 @@
 # network), the lists from the last run are used.
 #
 # Environment:
+#   CURL_NET_TARGET                   the target, as --target
 #   CURL_NET_DEPS_DIR                 cache root (default: <repo>/deps)
 #   CURL_NET_DEPS_JOBS                parallel jobs (default: nproc)
 #   CURL_NET_DEPS_KEEP_BUILD=1        keep the source and build trees after a successful build
@@ -54,14 +60,47 @@ trusted=${CURL_NET_DEBIAN_TRUSTED:-0}
 log() { printf '[build-deps] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+host_target() {
+  case "$(uname -m)" in
+    x86_64) echo linux-x64 ;;
+    aarch64) echo linux-arm64 ;;
+    *) echo "linux-$(uname -m)" ;;
+  esac
+}
+
 mode=build
-case "${1:-}" in
-  "") ;;
-  --resolve) mode=resolve ;;
-  --prune) mode=prune ;;
-  -h | --help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) die "unknown argument: $1 (try --help)" ;;
+target=${CURL_NET_TARGET:-}
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --resolve) mode=resolve ;;
+    --prune) mode=prune ;;
+    --target) target=${2:?--target needs a value}; shift ;;
+    --target=*) target=${1#--target=} ;;
+    -h | --help) sed -n '2,/^# Progress/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $1 (try --help)" ;;
+  esac
+  shift
+done
+
+# --- target --------------------------------------------------------------------------------
+# The target decides the compiler (a cross compiler when it is not this machine), OpenSSL's
+# Configure target and CMake's toolchain file; all of them are part of the cache key.
+target=${target:-$(host_target)}
+case "$target" in
+  linux-x64) triplet=x86_64-linux-gnu openssl_config=linux-x86_64 ;;
+  linux-arm64) triplet=aarch64-linux-gnu openssl_config=linux-aarch64 ;;
+  *) die "unknown target '$target' (known: linux-x64, linux-arm64; see docs/building.md, \"Adding a target\")" ;;
 esac
+toolchain=""
+if [[ $target != "$(host_target)" ]]; then
+  toolchain=$here/toolchain-$target.cmake
+  [[ -f $toolchain ]] || die "cross-compiling for $target needs $toolchain"
+  CC=${CURL_NET_CROSS_CC:-$triplet-gcc}
+  AR=$triplet-ar
+  RANLIB=$triplet-ranlib
+  command -v "$CC" >/dev/null || die "$CC not found: apt-get install g++-$triplet (scripts/system-packages.txt)"
+fi
+export CC=${CC:-cc} AR=${AR:-ar} RANLIB=${RANLIB:-ranlib}
 
 # --- pins ----------------------------------------------------------------------------------
 declare -A pin=()
@@ -79,12 +118,20 @@ fi
 
 mkdir -p "$deps_dir"
 if [[ $mode == prune ]]; then
-  newest=$(ls -t "$deps_dir"/*/manifest.txt 2>/dev/null | head -n1 || true)
-  [[ -n $newest ]] || exit 0
-  keep=$(basename "$(dirname "$newest")")
+  # Keeps the newest complete build of each target (manifests without a target line are from
+  # before targets existed: linux-x64).
+  declare -A kept=()
+  for manifest in $(ls -t "$deps_dir"/*/manifest.txt 2>/dev/null || true); do
+    built_for=$(awk '$1=="target"{print $2}' "$manifest")
+    built_for=${built_for:-linux-x64}
+    [[ -n ${kept[$built_for]:-} ]] || kept[$built_for]=$(basename "$(dirname "$manifest")")
+  done
   for dir in "$deps_dir"/*; do
     name=$(basename "$dir")
-    if [[ -d $dir && $name =~ ^[0-9a-f]{16}$ && $name != "$keep" ]]; then
+    [[ -d $dir && $name =~ ^[0-9a-f]{16}$ ]] || continue
+    keep=0
+    for k in "${kept[@]}"; do [[ $name == "$k" ]] && keep=1; done
+    if [[ $keep == 0 ]]; then
       log "removing $dir"
       rm -rf "$dir"
     fi
@@ -283,14 +330,15 @@ if [[ $mode == resolve ]]; then
   exit 0
 fi
 
-cc_id=$( (${CC:-cc} --version 2>/dev/null || echo unknown-cc) | head -n1)
+cc_id=$( ($CC --version 2>/dev/null || echo unknown-cc) | head -n1)
 key=$( {
   echo "$resolution"
   # Only the recipe (flags, options, build steps) counts: editing the CLI or comments elsewhere
   # in this script keeps the cache.
   sed -n '/^# >>> recipe/,/^# <<< recipe/p' "$here/build-deps.sh"
   echo "$cc_id"
-  uname -m
+  echo "$target"
+  [[ -z $toolchain ]] || cat "$toolchain"
 } | sha256sum | cut -c1-16)
 prefix=$deps_dir/$key
 
@@ -301,19 +349,17 @@ if [[ -f $prefix/manifest.txt ]]; then
 fi
 
 # --- build ---------------------------------------------------------------------------------
-for tool in dpkg-source patch cmake make perl "${CC:-cc}" ar; do
+for tool in dpkg-source patch cmake make perl "$CC" "$AR" "$RANLIB"; do
   command -v "$tool" >/dev/null || die "$tool not found (see scripts/system-packages.txt)"
 done
 
-log "building into $prefix (jobs: $jobs)"
+log "building for $target into $prefix (jobs: $jobs, CC=$CC)"
 src_root=$prefix/src
 build_root=$prefix/build
 stamps=$prefix/.stamps
 logs=$prefix/logs
 mkdir -p "$src_root" "$build_root" "$stamps" "$logs" "$prefix/lib" "$prefix/include"
 total_start=$SECONDS
-
-export CC=${CC:-cc}
 
 # Unpacks NAME's resolved source (Debian patches applied when it is complete) into $src_root/NAME.
 unpack() {
@@ -367,6 +413,7 @@ cmake_common=(
   -DCMAKE_C_FLAGS="$common_cflags"
   -DBUILD_SHARED_LIBS=OFF
 )
+[[ -z $toolchain ]] || cmake_common+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
 
 build_zlib() {
   cd "$src_root/zlib"
@@ -390,7 +437,7 @@ build_libzstd() {
   # Decompression only (curl never compresses), no legacy formats, no threads, and no tracing
   # hooks (ZSTD_TRACE would leave weak undefined ZSTD_trace_* symbols anyone could define).
   cd "$src_root/libzstd/lib"
-  make -j"$jobs" libzstd.a CFLAGS="$common_cflags -DZSTD_TRACE=0" ZSTD_LIB_COMPRESSION=0 ZSTD_LIB_DICTBUILDER=0 \
+  make -j"$jobs" libzstd.a CC="$CC" AR="$AR" CFLAGS="$common_cflags -DZSTD_TRACE=0" ZSTD_LIB_COMPRESSION=0 ZSTD_LIB_DICTBUILDER=0 \
     ZSTD_LIB_DEPRECATED=0 ZSTD_LEGACY_SUPPORT=0
   install -m 644 libzstd.a "$prefix/lib/"
   install -m 644 zstd.h zstd_errors.h "$prefix/include/"
@@ -402,15 +449,6 @@ build_nghttp2() {
     -DENABLE_FAILMALLOC=OFF -DWITH_LIBXML2=OFF -DWITH_JEMALLOC=OFF
   cmake --build "$build_root/nghttp2" -j "$jobs"
   cmake --install "$build_root/nghttp2"
-}
-
-openssl_target() {
-  case "$(uname -m)" in
-    x86_64) echo linux-x86_64 ;;
-    aarch64) echo linux-aarch64 ;;
-    armv7l) echo linux-armv4 ;;
-    *) echo linux-generic64 ;;
-  esac
 }
 
 build_openssl() {
@@ -425,7 +463,8 @@ build_openssl() {
   local stage=$build_root/openssl-stage
   rm -rf "$stage"
   cd "$src_root/openssl"
-  perl ./Configure "$(openssl_target)" \
+  # Configure takes the (cross) compiler and archiver from CC, AR and RANLIB.
+  perl ./Configure "$openssl_config" \
     no-shared no-dso no-module no-engine no-autoload-config \
     no-apps no-docs no-tests no-quic \
     --prefix=/opt/curl-net/openssl --openssldir=/etc/ssl --libdir=lib \
@@ -556,7 +595,8 @@ total=$((SECONDS - total_start))
 {
   echo "# curl-net bundled dependencies: static, PIC, hidden visibility"
   echo "key $key"
-  echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m), $cc_id"
+  echo "target $target"
+  echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m) for $target, $cc_id"
   echo "cflags $common_cflags"
   for name in "${names[@]}"; do
     echo "package $name ${resolved[$name]} upstream=${pin[$name]} seconds=${took[$name]} debian_patches=${patched[$name]}"

@@ -17,8 +17,13 @@ if(CURL_NET_DEPS_PREFIX)
 else()
   # Idempotent: a cache hit returns at once; a miss builds everything (several minutes).
   message(STATUS "curl-net: static dependencies (scripts/bundled/build-deps.sh)")
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+    set(_cn_target linux-arm64)
+  else()
+    set(_cn_target linux-x64)
+  endif()
   execute_process(
-    COMMAND bash "${_cn_bundled_dir}/build-deps.sh"
+    COMMAND bash "${_cn_bundled_dir}/build-deps.sh" --target "${_cn_target}"
     OUTPUT_VARIABLE _cn_deps
     OUTPUT_STRIP_TRAILING_WHITESPACE
     RESULT_VARIABLE _cn_rc)
@@ -48,12 +53,31 @@ target_sources(${CURL_NET_TARGET} PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/native/bu
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 
+# glibc 2.28 floor: every reference to a glibc symbol versioned after 2.28, in our objects and in
+# every static archive, is redirected (--wrap) to glibc-compat.c, which calls the old version.
+# The --wrap list is read from the wrappers the file defines, so the two cannot drift.
+set(_cn_glibc_compat "${_cn_bundled_dir}/glibc-compat.c")
+file(READ "${_cn_glibc_compat}" _cn_compat_text)
+string(REGEX MATCHALL "__wrap_[A-Za-z0-9_]+" _cn_wrapped "${_cn_compat_text}")
+list(REMOVE_DUPLICATES _cn_wrapped)
+set(_cn_wrap_options "")
+foreach(_sym ${_cn_wrapped})
+  string(REGEX REPLACE "^__wrap_" "" _sym "${_sym}")
+  list(APPEND _cn_wrap_options "LINKER:--wrap=${_sym}")
+endforeach()
+target_sources(${CURL_NET_TARGET} PRIVATE "${_cn_glibc_compat}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_cn_glibc_compat}")
+
 target_compile_definitions(${CURL_NET_TARGET} PRIVATE CURL_STATICLIB CURL_NET_BUNDLED=1)
 # BEFORE: these headers must win over a system libcurl's in /usr/include.
 target_include_directories(${CURL_NET_TARGET} BEFORE PRIVATE "${_cn_deps}/include")
 target_compile_options(${CURL_NET_TARGET} PRIVATE -fvisibility=hidden -ffunction-sections -fdata-sections)
-target_link_libraries(${CURL_NET_TARGET} PRIVATE ${_cn_archives} Threads::Threads ${CMAKE_DL_LIBS})
+# libpthread and libdl: on glibc < 2.34 the old pthread_*/dl* versions glibc-compat.c binds to
+# live there, not in libc, so they must be loaded with the addon whatever the host process links.
+target_link_libraries(${CURL_NET_TARGET} PRIVATE ${_cn_archives} Threads::Threads
+  "-Wl,--push-state,--no-as-needed" -l:libpthread.so.0 -l:libdl.so.2 "-Wl,--pop-state")
 target_link_options(${CURL_NET_TARGET} PRIVATE
+  ${_cn_wrap_options}
   # Symbols from the static archives become local to the .node ...
   "LINKER:--exclude-libs,ALL"
   # ... and only Node-API's entry points are exported at all.
@@ -69,5 +93,6 @@ set_property(TARGET ${CURL_NET_TARGET} APPEND PROPERTY LINK_DEPENDS "${_cn_bundl
 # Fails the build when anything but the Node-API entry points is exported, when the .node needs
 # more than the C runtime, or when a path of the dependency cache was compiled in.
 add_custom_command(TARGET ${CURL_NET_TARGET} POST_BUILD
-  COMMAND bash "${_cn_bundled_dir}/check-binary.sh" "$<TARGET_FILE:${CURL_NET_TARGET}>" "${_cn_deps}"
+  COMMAND ${CMAKE_COMMAND} -E env "NM=${CMAKE_NM}"
+    bash "${_cn_bundled_dir}/check-binary.sh" "$<TARGET_FILE:${CURL_NET_TARGET}>" "${_cn_deps}"
   VERBATIM)
