@@ -50,7 +50,7 @@ if (!arm64Node) {
   });
 
   test.serial('node 20 for arm64 under qemu loads the arm64 prebuild and makes HTTP and HTTPS requests', async (t) => {
-    t.timeout(300_000);
+    // Bounded by `ava --timeout=10m` in scripts/bundled/test-arm64.sh (emulation is slow).
     const version = await underQemu(['-p', 'process.arch + " " + process.version']);
     t.is(version.code, 0, version.stderr);
     t.log(`under qemu: ${version.stdout.trim()}`);

@@ -34,7 +34,8 @@ interface Held {
 
 export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, HopControl {
   readonly state: RequestHopState;
-  private readonly _stages: Stage[];
+  /** Emptied once the request is over (see _release). */
+  private _stages: readonly Stage[];
   private _id = 0;
   /** beforeHop of some stage is waiting (proxy planning): uploads wait too. */
   private _preparing = false;
@@ -313,6 +314,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     if (error === null && this._response !== null) {
       this._disarmDeadline();
       this._response._finish();
+      this._release();
       return;
     }
     const failure = error ?? netError('ERR_EMPTY_RESPONSE');
@@ -328,10 +330,19 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._id = 0;
   }
 
+  /** The request is over: its stages (and what they hold) are dropped at once. A finished
+   * request object can outlive its use by a long time in the old generation of the heap, and
+   * everything it still points to survives every minor collection until a major one; measured
+   * on small requests, keeping them doubled the garbage collector's share of the JS thread. */
+  private _release(): void {
+    this._stages = NO_STAGES;
+  }
+
   /** The request is over (abort, error): no more hops, nothing held. */
   stop(error?: Error): void {
     this._disarmDeadline();
     this._stopped = true;
+    this._release();
     this._held = null;
     this._stopHop();
     if (this._response !== null) this._response.destroy(error);
@@ -359,6 +370,8 @@ class RequestHopState implements HopState {
     this.headers = options.headers;
   }
 }
+
+const NO_STAGES: readonly Stage[] = Object.freeze([]);
 
 function newDraft(): HopDraft {
   return { lines: [], flags: 0, acceptEncoding: '', extras: {} };

@@ -22,7 +22,7 @@ arm64_node=$(bash scripts/bundled/official-node.sh arm64 "$version")
 export CURL_NET_ARM64_NODE=$arm64_node
 
 if [[ ${1:-} != --suite ]]; then
-  exec npx ava dist-test/test/arm64-qemu.test.js "$@"
+  exec npx ava --timeout=10m dist-test/test/arm64-qemu.test.js "$@"
 fi
 shift
 # The suite inside ONE emulated Node: ava's test files run in worker threads (ava normally forks
