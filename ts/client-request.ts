@@ -638,7 +638,7 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
 const NO_FALLBACKS: ProxyHop[] = [];
 const ACCEPT_ENCODING_PLAIN = 'gzip, deflate';
 let secureEncodings: string | undefined;
-/** Chromium adds br and zstd on secure origins; only what the loaded libcurl can decode. */
+/** Chromium adds br and zstd on secure origins (the addon decodes them whatever libcurl has). */
 function secureAcceptEncoding(): string {
   if (secureEncodings === undefined) {
     const features = native().versions().features;
