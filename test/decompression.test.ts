@@ -9,6 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { net } from '../ts/index';
+import { activeHopCount } from '../ts/native';
 import type { ClientRequest, IncomingMessage } from '../ts/index';
 import { collect, delay } from './helpers/collect';
 import { startServer, TestServer } from './helpers/http-server';
@@ -220,6 +221,9 @@ for (const how of ['request.abort()', 'response.destroy()'] as const) {
         });
       });
       t.true(received >= 64 * MiB && received < GiB, `received ${received} bytes`);
+      // The transfer itself is gone, not just paused forever (which kept the process alive).
+      for (let waited = 0; activeHopCount() > 0 && waited < 5000; waited += 50) await delay(50);
+      t.is(activeHopCount(), 0);
     }
     await delay(200);
     global.gc?.();

@@ -500,6 +500,11 @@ export class ClientRequest extends Writable implements HopListener, ResponseFlow
     if (this._hopId !== 0) native().ack(this._hopId, bytes);
   }
 
+  /** @internal ResponseFlowControl */
+  release(): void {
+    this._stopHop();
+  }
+
   /** Turns a hop's head into the response. */
   private _respond(head: HopHead): IncomingMessage {
     const response = new IncomingMessage(head, this);
