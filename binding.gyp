@@ -13,8 +13,14 @@
       "cflags": ["-fvisibility=hidden"],
       "conditions": [
         ["OS!='win'", {
-          "cflags_cc+": ["<!@(pkg-config --cflags libcurl 2>/dev/null || curl-config --cflags)"],
-          "libraries": ["<!@(pkg-config --libs libcurl 2>/dev/null || curl-config --libs)"]
+          "cflags_cc+": [
+            "<!@(pkg-config --cflags libcurl 2>/dev/null || curl-config --cflags)",
+            "<!@(pkg-config --cflags zlib libbrotlidec libzstd)"
+          ],
+          "libraries": [
+            "<!@(pkg-config --libs libcurl 2>/dev/null || curl-config --libs)",
+            "<!@(pkg-config --libs zlib libbrotlidec libzstd)"
+          ]
         }],
         ["OS=='mac'", {
           "xcode_settings": {

@@ -88,7 +88,7 @@ void Engine::RunCommands() {
       }
       case CommandType::kAck: {
         auto it = transfers_.find(command.id);
-        if (it != transfers_.end()) it->second->Acknowledge(command.acknowledged_bytes);
+        if (it != transfers_.end() && it->second->Acknowledge(command.acknowledged_bytes)) DropTransfer(command.id);
         break;
       }
       case CommandType::kAbort:
@@ -142,7 +142,13 @@ void Engine::FinishTransfer(CURL* easy, CURLcode result) {
   Transfer* transfer = nullptr;
   curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&transfer));
   if (!transfer) return;
-  transfer->Complete(result);
+  if (!transfer->Complete(result)) {
+    // Decoded body bytes still wait for room in the window: libcurl is done with the handle,
+    // the transfer ends in a later Acknowledge() (or an abort).
+    auto session = sessions_.find(transfer->session_id());
+    if (session != sessions_.end()) session->second->Remove(easy);
+    return;
+  }
   DropTransfer(transfer->id());
 }
 

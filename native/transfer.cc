@@ -152,8 +152,11 @@ bool Transfer::ConfigureRequest(std::string* error) {
   curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 45L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 45L);
 
-  // Decoding is always on (as in Chromium); the advertised list depends on the origin.
+  // Decoding is always on (as in Chromium); the advertised list depends on the origin. libcurl
+  // sends Accept-Encoding but delivers the body as received: the transfer decodes it itself,
+  // in steps the response window allows (content_decoder.h says why).
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, s.accept_encoding.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   if (IsHttps(s.url)) curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
   // libcurl's 16 KiB default halves bulk throughput on fast links; the buffer's pages are only
@@ -261,6 +264,15 @@ void Transfer::CommitHead() {
   head_committed_ = true;
   ResponseHead& head = parser_.block();
   head_chunked_ = head.chunked;
+  std::vector<std::string_view> codings;
+  head.ForEachField([&codings](std::string_view name, std::string_view value) {
+    constexpr std::string_view kContentEncoding = "content-encoding";
+    if (name.size() == kContentEncoding.size() &&
+        strncasecmp(name.data(), kContentEncoding.data(), kContentEncoding.size()) == 0) {
+      codings.push_back(value);
+    }
+  });
+  if (!codings.empty()) decoder_ = ContentDecoder::ForContentEncoding(codings, &decoder_refusal_);
   Event event(EventType::kHead, id());
   event.num[kHeadStatus] = head.status;
   event.num[kHeadVersionMajor] = head.version_major;
@@ -324,6 +336,9 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
 
 size_t Transfer::OnWrite(const char* data, size_t length) {
   CommitHead();
+  if (!decoder_refusal_.empty()) decode_error_ = decoder_refusal_;
+  if (!decode_error_.empty()) return 0;  // fails the transfer; Complete() says why
+  if (decoder_) return OnEncodedWrite(data, length);
   // Pausing needs at least half the smallest window outstanding: JS acknowledges in steps of
   // at most that much (kAckQuantum), so once it has read everything, what is left
   // unacknowledged is below the resume level and the transfer always resumes.
@@ -339,20 +354,97 @@ size_t Transfer::OnWrite(const char* data, size_t length) {
     pending_body_ = chunks_->Take(std::max<size_t>(length, static_cast<size_t>(kReceiveBufferSize)));
   }
   pending_body_.insert(pending_body_.end(), data, data + length);
-  unacknowledged_ += length;
-  body_bytes_ += length;
-  if (!dirty_) {
-    dirty_ = true;
-    host_->MarkDirty(this);
-  }
+  AddBody(length);
   return length;
 }
 
-void Transfer::Acknowledge(uint64_t bytes) {
+void Transfer::AddBody(size_t length) {
+  unacknowledged_ += length;
+  body_bytes_ += length;
+  if (length > 0 && !dirty_) {
+    dirty_ = true;
+    host_->MarkDirty(this);
+  }
+}
+
+// Raw bytes of an encoded body. They are decoded only as far as the window has room; the rest
+// of this chunk is kept encoded, and while anything is kept, further chunks are refused with
+// CURL_WRITEFUNC_PAUSE (libcurl keeps those, still encoded). So a pause never leaves libcurl
+// with decoded output to hold, and what waits is bounded by raw chunk sizes, not by the ratio.
+size_t Transfer::OnEncodedWrite(const char* data, size_t length) {
+  if (DecodeBacklogged()) {
+    pause_bits_ |= CURLPAUSE_RECV;
+    return CURL_WRITEFUNC_PAUSE;
+  }
+  const char* input = data;
+  size_t left = length;
+  decode_stalled_ = DecodeIntoWindow(&input, &left);
+  if (!decode_error_.empty()) return 0;
+  encoded_backlog_.assign(input, input + left);
+  encoded_backlog_offset_ = 0;
+  return length;
+}
+
+bool Transfer::DecodeIntoWindow(const char** input, size_t* input_size) {
+  // Decoded in steps, so that a chunk decoding to little does not cost a window-sized buffer.
+  constexpr uint64_t kDecodeStep = 64 * 1024;
+  for (;;) {
+    uint64_t window = host_->ResponseWindow();
+    if (unacknowledged_ >= window) return true;
+    size_t step = static_cast<size_t>(std::min(window - unacknowledged_, kDecodeStep));
+    if (pending_body_.capacity() == 0) pending_body_ = chunks_->Take(static_cast<size_t>(kReceiveBufferSize));
+    size_t start = pending_body_.size();
+    pending_body_.resize(start + step);
+    size_t produced = decoder_->Decode(input, input_size, pending_body_.data() + start, step);
+    pending_body_.resize(start + produced);
+    AddBody(produced);
+    if (decoder_->failed()) {
+      decode_error_ = decoder_->error();
+      return false;
+    }
+    if (produced < step) return false;
+  }
+}
+
+bool Transfer::Acknowledge(uint64_t bytes) {
   unacknowledged_ = bytes >= unacknowledged_ ? 0 : unacknowledged_ - bytes;
-  if ((pause_bits_ & CURLPAUSE_RECV) && unacknowledged_ <= host_->ResponseWindow() / 2) {
+  bool resume = unacknowledged_ <= host_->ResponseWindow() / 2;
+  if (resume && decoder_ && DecodeBacklogged() && decode_error_.empty()) {
+    const char* input = encoded_backlog_.data() + encoded_backlog_offset_;
+    size_t left = encoded_backlog_.size() - encoded_backlog_offset_;
+    decode_stalled_ = DecodeIntoWindow(&input, &left);
+    encoded_backlog_offset_ = encoded_backlog_.size() - left;
+    if (left == 0) {
+      encoded_backlog_.clear();
+      encoded_backlog_offset_ = 0;
+    }
+  }
+  if (!decode_error_.empty()) {
+    // Corrupt data found outside libcurl's callbacks: end the transfer now rather than when
+    // (or if) libcurl next delivers something. The engine removes the easy handle.
+    if (deferred_done_) {
+      deferred_done_->num[kDoneCurlCode] = CURLE_BAD_CONTENT_ENCODING;
+      deferred_done_->text = "Error while processing content unencoding: " + decode_error_;
+      Event done = std::move(*deferred_done_);
+      deferred_done_.reset();
+      EmitDone(std::move(done));
+    } else {
+      EmitDone(BuildDone(CURLE_BAD_CONTENT_ENCODING));
+    }
+    return true;
+  }
+  if (deferred_done_) {
+    if (DecodeBacklogged()) return false;
+    Event done = std::move(*deferred_done_);
+    deferred_done_.reset();
+    done.num[kDoneBodyBytes] = static_cast<double>(body_bytes_);
+    EmitDone(std::move(done));
+    return true;
+  }
+  if ((pause_bits_ & CURLPAUSE_RECV) && resume && !DecodeBacklogged()) {
     SetPause(0, CURLPAUSE_RECV);
   }
+  return false;
 }
 
 void Transfer::SetPause(int bits_on, int bits_off) {
@@ -465,11 +557,26 @@ void Transfer::Flush() {
   }
 }
 
-void Transfer::Complete(CURLcode result) {
+bool Transfer::Complete(CURLcode result) {
   if (result == CURLE_OK) CommitHead();
+  if (result == CURLE_OK && decoder_ && DecodeBacklogged() && decode_error_.empty()) {
+    deferred_done_ = std::make_unique<Event>(BuildDone(result));
+    return false;
+  }
+  EmitDone(BuildDone(result));
+  return true;
+}
+
+void Transfer::EmitDone(Event&& done) {
   Flush();
+  host_->Emit(std::move(done));
+}
+
+Event Transfer::BuildDone(CURLcode result) {
   Event event(EventType::kDone, id());
+  if (!decode_error_.empty()) result = CURLE_BAD_CONTENT_ENCODING;
   CaptureOutcome(easy_, result, error_buffer_, &event);
+  if (!decode_error_.empty()) event.text[kDoneRefErrorText] = "Error while processing content unencoding: " + decode_error_;
   event.text[kDoneRefConnectChallenges] = connect_challenges_;
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
   if (head_committed_) flags |= kDoneHeadCommitted;
@@ -481,7 +588,7 @@ void Transfer::Complete(CURLcode result) {
   if (multiple_content_length_) flags |= kDoneMultipleContentLength;
   event.num[kDoneFlags] = flags;
   event.num[kDoneBodyBytes] = static_cast<double>(body_bytes_);
-  host_->Emit(std::move(event));
+  return event;
 }
 
 }  // namespace curlnet

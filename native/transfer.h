@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chunk_pool.h"
+#include "content_decoder.h"
 #include "easy_pool.h"
 #include "event.h"
 #include "response_head.h"
@@ -58,12 +59,17 @@ class Transfer {
   // Commands from JS, applied on the curl thread.
   void AppendUpload(std::vector<char>&& bytes);
   void EndUpload();
-  void Acknowledge(uint64_t bytes);
+  // Returns true when the transfer has ended with this (its completion event is emitted): it
+  // was only waiting to deliver the rest of a decoded body, or decoding failed.
+  bool Acknowledge(uint64_t bytes);
 
   // End of a loop turn: hand buffered body bytes and upload accounting to the host.
   void Flush();
-  // libcurl finished the hop: flush, then describe the outcome.
-  void Complete(CURLcode result);
+  // libcurl finished the hop: flush, then describe the outcome. Returns false when the
+  // outcome waits for the reader: libcurl received the whole encoded body, but the decoded
+  // rest does not fit the response window yet. The easy handle is done with either way; the
+  // transfer ends in a later Acknowledge().
+  bool Complete(CURLcode result);
 
  private:
   static size_t WriteCallback(char* data, size_t size, size_t count, void* self);
@@ -73,6 +79,14 @@ class Transfer {
   static int PrereqCallback(void* self, char* primary_ip, char* local_ip, int primary_port, int local_port);
 
   size_t OnWrite(const char* data, size_t length);
+  size_t OnEncodedWrite(const char* data, size_t length);
+  // Decodes from [*input, *input + *input_size) into pending_body_ as far as the response
+  // window allows. Returns true when it stopped for lack of room (more may be held back).
+  bool DecodeIntoWindow(const char** input, size_t* input_size);
+  bool DecodeBacklogged() const { return decode_stalled_ || encoded_backlog_offset_ < encoded_backlog_.size(); }
+  void AddBody(size_t length);
+  Event BuildDone(CURLcode result);
+  void EmitDone(Event&& done);
   size_t OnHeader(const char* data, size_t length);
   size_t OnRead(char* buffer, size_t length);
   int OnSeek(curl_off_t offset);
@@ -115,6 +129,15 @@ class Transfer {
   bool multiple_content_length_ = false;
   uint64_t header_bytes_ = 0;
   std::vector<char> pending_body_;
+  // Content decoding (a response with a Content-Encoding we decode). libcurl delivers raw
+  // bytes; what the window has no room for yet stays encoded in encoded_backlog_.
+  std::unique_ptr<ContentDecoder> decoder_;
+  std::string decoder_refusal_;  // the codings cannot be decoded: fails a body, if one comes
+  std::string decode_error_;     // set once decoding failed; the transfer fails with it
+  std::vector<char> encoded_backlog_;
+  size_t encoded_backlog_offset_ = 0;
+  bool decode_stalled_ = false;  // the decoder stopped for lack of room, not of input
+  std::unique_ptr<Event> deferred_done_;  // libcurl finished; decoded bytes still to deliver
   uint64_t unacknowledged_ = 0;  // delivered or pending, not yet consumed by JS
   uint64_t body_bytes_ = 0;
   bool dirty_ = false;

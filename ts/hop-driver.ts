@@ -301,6 +301,11 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     if (this._id !== 0) native().ack(this._id, bytes);
   }
 
+  /** @internal ResponseFlowControl: the response was destroyed before its end. */
+  stopTransfer(): void {
+    this._stopHop();
+  }
+
   // ---- outcomes -----------------------------------------------------------------------------
 
   private _respond(head: HopHead): void {

@@ -11,6 +11,8 @@ import { ACK_QUANTUM } from './native-contract';
 
 export interface ResponseFlowControl {
   acknowledge(bytes: number): void;
+  /** The response was destroyed before its end: nothing will read the rest. */
+  stopTransfer(): void;
 }
 
 export class IncomingMessage extends Readable {
@@ -82,7 +84,12 @@ export class IncomingMessage extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Destroyed before its end (by the consumer, or for an error): nobody acknowledges the rest,
+    // so a paused transfer would wait forever, holding its connection and keeping the process
+    // alive. Stopping it frees both, like destroying a Node response closes its socket.
+    const flow = this._flow;
     this._flow = null;
+    flow?.stopTransfer();
     callback(error);
   }
 

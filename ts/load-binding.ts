@@ -188,10 +188,10 @@ function suggestFixes(error: unknown, ctx: FailureContext, libc: string): string
   const napi = Number(process.versions.napi ?? 0);
   const fromSource =
     'Build it from source: npm rebuild curl-net --build-from-source\n' +
-    'It needs a C++17 compiler, make, Python 3 and the libcurl headers:\n' +
-    '  Debian/Ubuntu: apt-get install build-essential python3 libcurl4-openssl-dev\n' +
-    '  Fedora/RHEL:   dnf install gcc-c++ make python3 libcurl-devel\n' +
-    '  Alpine:        apk add build-base python3 curl-dev\n' +
+    'It needs a C++17 compiler, make, Python 3, pkg-config and the libcurl, zlib, brotli and zstd headers:\n' +
+    '  Debian/Ubuntu: apt-get install build-essential python3 pkg-config libcurl4-openssl-dev zlib1g-dev libbrotli-dev libzstd-dev\n' +
+    '  Fedora/RHEL:   dnf install gcc-c++ make python3 pkgconf libcurl-devel zlib-devel brotli-devel libzstd-devel\n' +
+    '  Alpine:        apk add build-base python3 pkgconf curl-dev zlib-dev brotli-dev zstd-dev\n' +
     '  macOS:         xcode-select --install';
 
   if (ctx.override !== undefined) {

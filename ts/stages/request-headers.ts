@@ -17,7 +17,7 @@ import type { HopControl, HopDraft, Restart, Stage } from './stage';
 
 const ACCEPT_ENCODING_PLAIN = 'gzip, deflate';
 let secureEncodings: string | undefined;
-/** Chromium adds br and zstd on secure origins; only what the loaded libcurl can decode. */
+/** Chromium adds br and zstd on secure origins (the addon decodes them whatever libcurl has). */
 function secureAcceptEncoding(): string {
   if (secureEncodings === undefined) {
     const features = native().versions().features;
