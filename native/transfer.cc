@@ -424,7 +424,7 @@ bool Transfer::Acknowledge(uint64_t bytes) {
     // (or if) libcurl next delivers something. The engine removes the easy handle.
     if (deferred_done_) {
       deferred_done_->num[kDoneCurlCode] = CURLE_BAD_CONTENT_ENCODING;
-      deferred_done_->text = "Error while processing content unencoding: " + decode_error_;
+      deferred_done_->text[kDoneRefErrorText] = "Error while processing content unencoding: " + decode_error_;
       Event done = std::move(*deferred_done_);
       deferred_done_.reset();
       EmitDone(std::move(done));
