@@ -4,7 +4,7 @@
 import test, { ExecutionContext } from 'ava';
 import { net, session } from '../ts/index';
 import type { ClientRequest } from '../ts/index';
-import { MAX_REQUEST_HEAD_BYTES, MAX_URL_CHARS } from '../ts/request-limits';
+import { MAX_HEADER_VALUE_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_URL_CHARS } from '../ts/request-limits';
 import { okResponse, startWireRecorder, WireRecorder } from './helpers/wire-recorder';
 
 let sessionCounter = 0;
@@ -39,22 +39,30 @@ function measured(error: Error | undefined): number {
   return Number(match[1]);
 }
 
-/** The X-Big value that makes this request's head exactly `bytes` long as curl-net measures
- * it (the head includes lines the request adds itself, such as Sec-Fetch-*): asks once with a
- * value that is surely too big and corrects by the difference. */
-async function valueFor(bytes: number, url: string): Promise<string> {
-  const probe = 'v'.repeat(MAX_REQUEST_HEAD_BYTES);
-  const { error } = await settle(net.request({ url, session: freshSession(), headers: { 'X-Big': probe } }));
-  return 'v'.repeat(probe.length - (measured(error) - bytes));
+/** Header values (X-Big-0 … X-Big-7, each below libcurl's per-value limit) that make this
+ * request's head exactly `bytes` long as curl-net measures it (the head includes lines the
+ * request adds itself, such as Sec-Fetch-*): asks once with values that are surely too big and
+ * takes the difference off the last ones. */
+async function headersFor(bytes: number, url: string): Promise<Record<string, string>> {
+  const lengths = Array.from({ length: 8 }, () => 290_000);
+  const probe = Object.fromEntries(lengths.map((n, i) => [`X-Big-${i}`, 'v'.repeat(n)]));
+  const { error } = await settle(net.request({ url, session: freshSession(), headers: probe }));
+  let excess = measured(error) - bytes;
+  for (let i = lengths.length - 1; i >= 0 && excess > 0; i--) {
+    const cut = Math.min(excess, lengths[i] - 1);
+    lengths[i] -= cut;
+    excess -= cut;
+  }
+  return Object.fromEntries(lengths.map((n, i) => [`X-Big-${i}`, 'v'.repeat(n)]));
 }
 
 test('a head exactly at the limit is sent whole, end to end', async (t) => {
   const server = await recorder(t);
   const url = `${server.httpUrl}/at-limit`;
-  const value = await valueFor(MAX_REQUEST_HEAD_BYTES, url);
-  const result = await settle(net.request({ url, session: freshSession(), headers: { 'X-Big': value } }));
+  const headers = await headersFor(MAX_REQUEST_HEAD_BYTES, url);
+  const result = await settle(net.request({ url, session: freshSession(), headers }));
   t.is(result.body, 'whole', result.error?.message);
-  t.true(server.requests[0].headerLines.includes(`X-Big: ${value}`));
+  for (const [name, value] of Object.entries(headers)) t.true(server.requests[0].headerLines.includes(`${name}: ${value}`), name);
 });
 
 for (const [label, size] of [
@@ -65,13 +73,25 @@ for (const [label, size] of [
   test(`a head of ${label} is refused with net::ERR_INVALID_ARGUMENT before any connection`, async (t) => {
     const server = await recorder(t);
     const url = `${server.httpUrl}/big`;
-    const result = await settle(net.request({ url, session: freshSession(), headers: { 'X-Big': await valueFor(size, url) } }));
+    const result = await settle(net.request({ url, session: freshSession(), headers: await headersFor(size, url) }));
     t.is(measured(result.error), size);
     t.is(result.error?.message, 'net::ERR_INVALID_ARGUMENT');
     t.regex(String((result.error?.cause as Error)?.message), /request head would be \d+ bytes; at most \d+ can be sent/);
     t.is(server.connections, 0);
   });
 }
+
+test('one header value of 300 KiB or more is refused before any connection (libcurl 8 would drop it silently)', async (t) => {
+  const server = await recorder(t);
+  const url = `${server.httpUrl}/one-big`;
+  const atLimit = await settle(net.request({ url, session: freshSession(), headers: { 'X-Big': 'v'.repeat(MAX_HEADER_VALUE_BYTES) } }));
+  t.is(atLimit.body, 'whole', atLimit.error?.message);
+  t.true(server.requests[0].headerLines.includes(`X-Big: ${'v'.repeat(MAX_HEADER_VALUE_BYTES)}`));
+  const over = await settle(net.request({ url, session: freshSession(), headers: { 'X-Big': 'v'.repeat(MAX_HEADER_VALUE_BYTES + 1) } }));
+  t.is(over.error?.message, 'net::ERR_INVALID_ARGUMENT');
+  t.regex(String((over.error?.cause as Error)?.message), /the value of header X-Big is 307200 bytes; at most 307199 can be sent/);
+  t.is(server.connections, 1, 'only the first request connected');
+});
 
 test('many header lines add up the same way as one big one', async (t) => {
   const server = await recorder(t);

@@ -247,6 +247,12 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
   /** @internal */
   onHead(head: HopHead): void {
+    if (head.statusCode < 100 || head.statusCode > 999) {
+      // libcurl 8 accepts "HTTP/1.1 1000" and fails later; 7.88 refuses it at once. Chromium
+      // takes a status code as three digits: nothing else becomes a response.
+      this.fail(netError('ERR_INVALID_HTTP_RESPONSE'));
+      return;
+    }
     // Held from the start, so that a stage may release, restart or fail synchronously (a login
     // answered inside the listener) or later, and the driver never has to guess which.
     const held: Held = { head, data: [], outcome: null };

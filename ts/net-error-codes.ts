@@ -381,9 +381,12 @@ function netErrorKey(o: HopOutcome, context: NetErrorContext): NetErrorKey | nul
     case 42: // CURLE_ABORTED_BY_CALLBACK
       return 'ABORTED';
     case 43: // CURLE_BAD_FUNCTION_ARGUMENT
-      // curl 7.88 also uses it for some malformed chunk sizes ("0x2": "Failed reading the
-      // chunked-encoded stream"): that is the server's framing, not our argument.
-      if (TEXT.chunk.test(text)) return 'INVALID_CHUNKED_ENCODING';
+      // curl also uses it for some malformed chunk sizes ("0x2"; 7.88: "Failed reading the
+      // chunked-encoded stream", 8.14: "Invalid response header"): that is the server's
+      // framing, not our argument.
+      if (TEXT.chunk.test(text) || (has(o, DoneFlag.ResponseChunked) && has(o, DoneFlag.HeadCommitted))) {
+        return 'INVALID_CHUNKED_ENCODING';
+      }
       return 'INVALID_ARGUMENT';
     case 49: // CURLE_SETOPT_OPTION_SYNTAX
       return 'INVALID_ARGUMENT';

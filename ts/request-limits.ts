@@ -37,8 +37,21 @@ export function requestHeadBytes(head: MeasuredHead): number {
   return total;
 }
 
+/** libcurl 8 silently drops a header whose value is 300 KiB or longer (its parser's
+ * MAX_HTTP_RESP_HEADER_SIZE, which also bounds request header fields): such a value is refused
+ * up front, on every libcurl, rather than lost. */
+export const MAX_HEADER_VALUE_BYTES = 300 * 1024 - 1;
+
 /** Why this head cannot be sent, or null when it can. */
 export function requestHeadProblem(head: MeasuredHead): string | null {
+  for (const line of head.headerLines) {
+    if (line.length <= MAX_HEADER_VALUE_BYTES) continue;
+    const colon = line.indexOf(':');
+    const valueBytes = Buffer.byteLength(line) - colon - 2;
+    if (valueBytes > MAX_HEADER_VALUE_BYTES) {
+      return `the value of header ${line.slice(0, Math.min(colon, 64))} is ${valueBytes} bytes; at most ${MAX_HEADER_VALUE_BYTES} can be sent (libcurl drops longer ones)`;
+    }
+  }
   const bytes = requestHeadBytes(head);
   if (bytes <= MAX_REQUEST_HEAD_BYTES) return null;
   return `the request head would be ${bytes} bytes; at most ${MAX_REQUEST_HEAD_BYTES} can be sent (libcurl's 1 MiB limit, less room for the headers it adds)`;
