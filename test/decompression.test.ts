@@ -4,6 +4,7 @@
 // ERR_OUT_OF_MEMORY once a pause fell inside libcurl's decoding of one network read; whether
 // a pause falls there is down to timing, so every transfer here is repeated.
 import test from 'ava';
+import { boundedStep } from './helpers/bounded';
 import { spawn } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -151,88 +152,92 @@ async function readZeros(path: string, mode: ReadMode): Promise<ReadResult> {
 for (const encoding of ['gzip', 'br', 'zstd'] as const satisfies readonly Encoding[]) {
   for (const mode of ['data', 'pipe'] as const satisfies readonly ReadMode[]) {
     test.serial(`1 GiB of zeros, ${encoding}-encoded, read with ${mode === 'data' ? "a 'data' listener" : 'a pipe to a Writable'}: complete ${REPEATS} times, RSS growth under 64 MiB`, async (t) => {
-      t.timeout(240_000);
-      const { body } = bodies.get(`/gib-${encoding}`)!;
-      t.log(`encoded: ${body.length} bytes (${(GiB / body.length).toFixed(0)}:1)`);
-      for (let i = 0; i < REPEATS; i++) {
-        const result = await readZeros(`/gib-${encoding}`, mode);
-        t.log(`run ${i + 1}: peak RSS growth ${(result.peakGrowth / MiB).toFixed(1)} MiB`);
-        t.is(result.bytes, GiB);
-        t.is(result.nonZero, 0);
-        t.true(result.peakGrowth < RSS_BOUND, `RSS grew by ${(result.peakGrowth / MiB).toFixed(1)} MiB`);
-      }
+      await boundedStep(t, 'this test', 240_000, (async () => {
+        const { body } = bodies.get(`/gib-${encoding}`)!;
+        t.log(`encoded: ${body.length} bytes (${(GiB / body.length).toFixed(0)}:1)`);
+        for (let i = 0; i < REPEATS; i++) {
+          const result = await readZeros(`/gib-${encoding}`, mode);
+          t.log(`run ${i + 1}: peak RSS growth ${(result.peakGrowth / MiB).toFixed(1)} MiB`);
+          t.is(result.bytes, GiB);
+          t.is(result.nonZero, 0);
+          t.true(result.peakGrowth < RSS_BOUND, `RSS grew by ${(result.peakGrowth / MiB).toFixed(1)} MiB`);
+        }
+      })());
     });
   }
 }
 
 test.serial(`a 128 MiB gzip response at ~230:1, read promptly, completes ${REPEATS * 2} times`, async (t) => {
-  t.timeout(120_000);
-  const { body } = bodies.get('/128mib-gzip')!;
-  t.log(`encoded: ${body.length} bytes (${((128 * MiB) / body.length).toFixed(0)}:1)`);
-  for (let i = 0; i < REPEATS * 2; i++) {
-    const result = await readZeros('/128mib-gzip', i % 2 === 0 ? 'data' : 'pipe');
-    t.is(result.bytes, 128 * MiB);
-    t.is(result.nonZero, 0);
-  }
+  await boundedStep(t, 'this test', 120_000, (async () => {
+    const { body } = bodies.get('/128mib-gzip')!;
+    t.log(`encoded: ${body.length} bytes (${((128 * MiB) / body.length).toFixed(0)}:1)`);
+    for (let i = 0; i < REPEATS * 2; i++) {
+      const result = await readZeros('/128mib-gzip', i % 2 === 0 ? 'data' : 'pipe');
+      t.is(result.bytes, 128 * MiB);
+      t.is(result.nonZero, 0);
+    }
+  })());
 });
 
 for (const encoding of ['gzip', 'br', 'zstd'] as const satisfies readonly Encoding[]) {
   test.serial(`an unread 1 GiB ${encoding} response stays paused with RSS growth under 64 MiB, then reads to the end`, async (t) => {
-    t.timeout(120_000);
-    global.gc?.();
-    const baseline = rss();
-    const { response } = await requestResponse(`/gib-${encoding}`);
-    await delay(2000);
-    const grown = rss() - baseline;
-    t.log(`unread: RSS growth ${(grown / MiB).toFixed(1)} MiB`);
-    t.true(grown < RSS_BOUND, `RSS grew by ${(grown / MiB).toFixed(1)} MiB while nobody read`);
-    let received = 0;
-    let peak = grown;
-    await new Promise<void>((resolve, reject) => {
-      response.on('error', reject);
-      response.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received % (64 * MiB) < chunk.length) peak = Math.max(peak, rss() - baseline);
+    await boundedStep(t, 'this test', 120_000, (async () => {
+      global.gc?.();
+      const baseline = rss();
+      const { response } = await requestResponse(`/gib-${encoding}`);
+      await delay(2000);
+      const grown = rss() - baseline;
+      t.log(`unread: RSS growth ${(grown / MiB).toFixed(1)} MiB`);
+      t.true(grown < RSS_BOUND, `RSS grew by ${(grown / MiB).toFixed(1)} MiB while nobody read`);
+      let received = 0;
+      let peak = grown;
+      await new Promise<void>((resolve, reject) => {
+        response.on('error', reject);
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received % (64 * MiB) < chunk.length) peak = Math.max(peak, rss() - baseline);
+        });
+        response.on('end', resolve);
       });
-      response.on('end', resolve);
-    });
-    t.is(received, GiB);
-    t.true(peak < RSS_BOUND, `RSS grew by ${(peak / MiB).toFixed(1)} MiB once read`);
+      t.is(received, GiB);
+      t.true(peak < RSS_BOUND, `RSS grew by ${(peak / MiB).toFixed(1)} MiB once read`);
+    })());
   });
 }
 
 for (const how of ['request.abort()', 'response.destroy()'] as const) {
   test.serial(`a 1 GiB gzip bomb can be stopped with ${how} mid-stream; memory is freed and the next request works`, async (t) => {
-    t.timeout(60_000);
-    global.gc?.();
-    const baseline = rss();
-    for (let i = 0; i < REPEATS; i++) {
-      const { request, response } = await requestResponse('/gib-gzip');
-      let received = 0;
-      await new Promise<void>((resolve, reject) => {
-        response.on('error', (error) => (how === 'response.destroy()' ? undefined : reject(error)));
-        response.on('close', resolve);
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received >= 64 * MiB && received - chunk.length < 64 * MiB) {
-            if (how === 'request.abort()') request.abort();
-            else response.destroy();
-          }
+    await boundedStep(t, 'this test', 60_000, (async () => {
+      global.gc?.();
+      const baseline = rss();
+      for (let i = 0; i < REPEATS; i++) {
+        const { request, response } = await requestResponse('/gib-gzip');
+        let received = 0;
+        await new Promise<void>((resolve, reject) => {
+          response.on('error', (error) => (how === 'response.destroy()' ? undefined : reject(error)));
+          response.on('close', resolve);
+          response.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received >= 64 * MiB && received - chunk.length < 64 * MiB) {
+              if (how === 'request.abort()') request.abort();
+              else response.destroy();
+            }
+          });
         });
-      });
-      t.true(received >= 64 * MiB && received < GiB, `received ${received} bytes`);
-      // The transfer itself is gone, not just paused forever (which kept the process alive).
-      for (let waited = 0; activeHopCount() > 0 && waited < 5000; waited += 50) await delay(50);
-      t.is(activeHopCount(), 0);
-    }
-    await delay(200);
-    global.gc?.();
-    const grown = rss() - baseline;
-    t.true(grown < RSS_BOUND, `RSS grew by ${(grown / MiB).toFixed(1)} MiB`);
-    const next = net.request(`${server.url}/128mib-gzip`);
-    next.end();
-    const { body } = await collect(next);
-    t.is(body.length, 128 * MiB);
+        t.true(received >= 64 * MiB && received < GiB, `received ${received} bytes`);
+        // The transfer itself is gone, not just paused forever (which kept the process alive).
+        for (let waited = 0; activeHopCount() > 0 && waited < 5000; waited += 50) await delay(50);
+        t.is(activeHopCount(), 0);
+      }
+      await delay(200);
+      global.gc?.();
+      const grown = rss() - baseline;
+      t.true(grown < RSS_BOUND, `RSS grew by ${(grown / MiB).toFixed(1)} MiB`);
+      const next = net.request(`${server.url}/128mib-gzip`);
+      next.end();
+      const { body } = await collect(next);
+      t.is(body.length, 128 * MiB);
+    })());
   });
 }
 
