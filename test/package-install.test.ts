@@ -112,7 +112,16 @@ async function packPackage(out: string): Promise<string> {
     path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json'),
     '--outDir', path.join(stage, 'dist'),
   ]);
-  const names = Object.keys(require(path.join(stage, 'dist', 'index.js'))).filter((n) => n !== 'default');
+  // Loading the staged dist/ needs the package's dependencies (the PAC engine is required at load);
+  // they are borrowed from the checkout for this one require and gone before npm pack.
+  const borrowed = path.join(stage, 'node_modules');
+  fs.symlinkSync(path.join(repo, 'node_modules'), borrowed);
+  let names: string[];
+  try {
+    names = Object.keys(require(path.join(stage, 'dist', 'index.js'))).filter((n) => n !== 'default');
+  } finally {
+    fs.unlinkSync(borrowed);
+  }
   fs.writeFileSync(
     path.join(stage, 'dist', 'index.mjs'),
     `import cjs from './index.js';\nexport const { ${names.join(', ')} } = cjs;\nexport default cjs;\n`,
@@ -221,7 +230,7 @@ if (!enabled) {
       const depTarballs: string[] = [];
       for (const dep of ['node-gyp-build', 'node-addon-api', 'quickjs-emscripten-core', '@jitl/quickjs-ffi-types', '@jitl/quickjs-wasmfile-release-sync']) {
         const packed = JSON.parse(
-          await must('npm', ['pack', '--json', '--pack-destination', work, path.join(repo, 'node_modules', dep)]),
+          await must('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, path.join(repo, 'node_modules', dep)]),
         ) as Array<{ filename: string }>;
         depTarballs.push(path.join(work, packed[0].filename));
       }
