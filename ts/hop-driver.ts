@@ -341,10 +341,8 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._id = 0;
   }
 
-  /** The request is over: its stages (and what they hold) are dropped at once. A finished
-   * request object can outlive its use by a long time in the old generation of the heap, and
-   * everything it still points to survives every minor collection until a major one; measured
-   * on small requests, keeping them doubled the garbage collector's share of the JS thread. */
+  /** The request is over: its stages (and what they hold) are dropped at once. An application
+   * may keep a finished request for a long time; its stages have nothing left to decide. */
   private _release(): void {
     this._stages = NO_STAGES;
   }

@@ -1,6 +1,7 @@
 // The only module that knows the native addon's contract. Everything above it deals in hops
 // (one libcurl transfer each) and the events they produce.
 import { loadBinding } from './load-binding';
+import { HopRegistry } from './hop-registry';
 import {
   DataField,
   DataRef,
@@ -151,7 +152,7 @@ function scheduleWake(): void {
 }
 
 const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeConnections'] as const;
-const listeners = new Map<number, HopListener>();
+const listeners = new HopRegistry<HopListener>();
 let nextHopId = 1;
 
 /** The native binding, loaded and started on first use. */
