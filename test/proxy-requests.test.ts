@@ -12,7 +12,7 @@ import {
   cleanupFixtures,
   dante,
   describe,
-  freePort,
+  refusedPort,
   freshSession,
   logMatching,
   ORIGIN_HOST,
@@ -152,7 +152,7 @@ test('<local> bypasses dotless host names, not names with a dot', async (t) => {
     t.pass();
     return;
   }
-  const [origin, dead] = await Promise.all([startOrigin(t, 'http'), freePort()]);
+  const [origin, dead] = await Promise.all([startOrigin(t, 'http'), refusedPort()]);
   const local = `http://${host}:${origin.port}/local`;
   const plain = freshSession();
   await plain.setProxy({ proxyRules: `127.0.0.1:${dead}` });
@@ -173,7 +173,7 @@ test('<local> bypasses dotless host names, not names with a dot', async (t) => {
 });
 
 testIf(test, 'squid')('fixed_servers fails over from a dead proxy and reports it bad', async (t) => {
-  const [origin, proxy, dead] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), freePort()]);
+  const [origin, proxy, dead] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), refusedPort()]);
   const ses = freshSession();
   await ses.setProxy({ proxyRules: `127.0.0.1:${dead},127.0.0.1:${proxy.port}` });
   t.is(await ses.resolveProxy(origin.url('/')), `PROXY 127.0.0.1:${dead}; PROXY 127.0.0.1:${proxy.port}`);
@@ -204,7 +204,7 @@ for (const scheme of ['http', 'https'] as const) {
 const pacFor = (result: string) => `function FindProxyForURL(url, host) {\n  return ${JSON.stringify(result)};\n}\n`;
 
 testIf(test, 'squid')('PAC from a data: URL: fails over from a dead proxy to squid and reports the dead one bad', async (t) => {
-  const [origin, proxy, dead] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), freePort()]);
+  const [origin, proxy, dead] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), refusedPort()]);
   const list = `PROXY 127.0.0.1:${dead}; PROXY 127.0.0.1:${proxy.port}; DIRECT`;
   const ses = freshSession();
   await ses.setProxy({ pacScript: `data:application/x-ns-proxy-autoconfig;base64,${Buffer.from(pacFor(list)).toString('base64')}` });
@@ -219,7 +219,7 @@ testIf(test, 'squid')('PAC from an http URL: an https request fails over to squi
   const [origin, proxy, dead, pacServer] = await Promise.all([
     startOrigin(t, 'https'),
     squid(t, { auth: 'none' }),
-    freePort(),
+    refusedPort(),
     startServer(undefined, t),
   ]);
   const list = `PROXY 127.0.0.1:${dead}; PROXY 127.0.0.1:${proxy.port}; DIRECT`;
@@ -238,7 +238,7 @@ testIf(test, 'squid')('PAC from an http URL: an https request fails over to squi
 });
 
 test('a PAC that returns only a dead proxy fails with ERR_PROXY_CONNECTION_FAILED', async (t) => {
-  const [origin, dead] = await Promise.all([startOrigin(t, 'http'), freePort()]);
+  const [origin, dead] = await Promise.all([startOrigin(t, 'http'), refusedPort()]);
   const ses = freshSession();
   await ses.setProxy({ pacScript: `data:,${encodeURIComponent(pacFor(`PROXY 127.0.0.1:${dead}`))}` });
   t.is(await ses.resolveProxy(origin.url('/')), `PROXY 127.0.0.1:${dead}`);
@@ -249,7 +249,7 @@ test('a PAC that returns only a dead proxy fails with ERR_PROXY_CONNECTION_FAILE
 });
 
 testIf(test, 'squid')('forceReloadProxyConfig() fetches the PAC script again', async (t) => {
-  const [origin, proxy, dead, pacServer] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), freePort(), startServer(undefined, t)]);
+  const [origin, proxy, dead, pacServer] = await Promise.all([startOrigin(t, 'http'), squid(t, { auth: 'none' }), refusedPort(), startServer(undefined, t)]);
   let script = pacFor(`PROXY 127.0.0.1:${dead}`);
   pacServer.route('/reload.pac', (_req, res) => res.end(script));
   const ses = freshSession();

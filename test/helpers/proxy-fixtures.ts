@@ -15,6 +15,7 @@ import { net, session, Session, versions } from '../../ts/index';
 import type { AuthInfo, ClientRequestConstructorOptions, IncomingMessage } from '../../ts/index';
 import {
   freePort,
+  refusedPort,
   makeCertificates,
   missingTools,
   ORIGIN_HOST,
@@ -29,7 +30,7 @@ import {
   TestCertificates,
 } from './proxy-servers';
 
-export { ORIGIN_HOST, freePort };
+export { ORIGIN_HOST, freePort, refusedPort };
 
 // ---- certificates -------------------------------------------------------------------------
 

@@ -139,6 +139,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Privileged ports no test server binds: the kernel never hands them out for listen(0) (the
+ * ephemeral range starts far above), and no service listens on them on a test machine. */
+const NEVER_BOUND_PORTS = [1, 3, 5, 7, 9, 11, 13, 17, 19];
+
+/**
+ * A port on 127.0.0.1 that refuses connections now and stays refusing: for a "dead" proxy. A
+ * port freePort() found free can be bound by another test's server a moment later (ava runs
+ * files in parallel), and the dead proxy then answers.
+ */
+export async function refusedPort(): Promise<number> {
+  for (const port of NEVER_BOUND_PORTS) {
+    if (!(await canConnect(port))) return port;
+  }
+  throw new Error(`every port in ${NEVER_BOUND_PORTS.join(', ')} accepts connections on 127.0.0.1; no dead port for this test`);
+}
+
 function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, host);
