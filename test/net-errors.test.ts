@@ -23,6 +23,7 @@ import {
 import { NET_ERROR_CODES, netErrorName, type NetErrorName } from '../ts/net-error-codes';
 import * as errors from '../ts/errors';
 import { NetError, netError, netErrorFromOutcome } from '../ts/errors';
+import { outcome } from './helpers/hop-events';
 import { startRawServer, type RawScenario, type RawServer } from './helpers/raw-server';
 import { makeTestCerts, type KeyPair, type TestCerts } from './helpers/certs';
 
@@ -627,24 +628,6 @@ test('net error table: every code is Chromium-shaped and unique', (t) => {
 
 // ---- the mapping on synthetic outcomes -------------------------------------------------------------
 
-function outcome(fields: Partial<HopOutcome>): HopOutcome {
-  return {
-    curlCode: 0,
-    osErrno: 0,
-    connectCode: 0,
-    proxyError: 0,
-    sslVerifyResult: 0,
-    proxySslVerifyResult: 0,
-    responseCode: 0,
-    flags: 0,
-    httpAuthAvail: 0,
-    proxyAuthAvail: 0,
-    bodyBytes: 0,
-    message: '',
-    connectChallenges: [],
-    ...fields,
-  };
-}
 
 const MAPPING: Array<[string, Partial<HopOutcome>, NetErrorName | null]> = [
   ['0 with a committed head', { flags: DoneFlag.HeadCommitted, responseCode: 200 }, null],

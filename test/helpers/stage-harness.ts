@@ -1,7 +1,6 @@
 // Runs one stage by itself, the way undici tests an interceptor: a real request state (parsed
 // options, a real Session, a real RequestBody) and a HopControl that records what the stage
 // asked for, with no server and no curl thread.
-import type { HopHead, HopOutcome } from '../../ts/native';
 import { parseRequestOptions, ClientRequestConstructorOptions } from '../../ts/request-options';
 import { RequestBody } from '../../ts/request-body';
 import { fromPartition, isSession, Session } from '../../ts/session';
@@ -98,25 +97,4 @@ export function harness(
   };
 }
 
-export function head(statusCode: number, rawHeaders: string[] = []): HopHead {
-  return { statusCode, statusMessage: '', httpVersionMajor: 1, httpVersionMinor: 1, rawHeaders, chunked: false };
-}
-
-export function outcome(fields: Partial<HopOutcome> = {}): HopOutcome {
-  return {
-    curlCode: 0,
-    osErrno: 0,
-    connectCode: 0,
-    proxyError: 0,
-    sslVerifyResult: 0,
-    proxySslVerifyResult: 0,
-    responseCode: 0,
-    flags: 0,
-    httpAuthAvail: 0,
-    proxyAuthAvail: 0,
-    bodyBytes: 0,
-    message: '',
-    connectChallenges: [],
-    ...fields,
-  };
-}
+export { head, outcome } from './hop-events';
