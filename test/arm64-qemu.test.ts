@@ -9,13 +9,10 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from '../ts/load-binding';
-import { makeTestCerts } from './helpers/certs';
+import { startSmokeServers } from './helpers/smoke-servers';
 import { buildCompatChecker, crossToolchain, glibcVersions, haveCompiler, newerThan } from './helpers/glibc-compat';
 
 const arm64Node = process.env.CURL_NET_ARM64_NODE;
@@ -56,23 +53,7 @@ if (!arm64Node) {
     t.log(`under qemu: ${version.stdout.trim()}`);
     t.regex(version.stdout, /^arm64 v/);
 
-    const certs = makeTestCerts();
-    t.teardown(() => certs.cleanup());
-    const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
-      res.end(`hello ${req.method} ${req.url} HTTP/${req.httpVersion}`);
-    };
-    const plain = http.createServer(handler);
-    const secure = http2.createSecureServer({ ...certs.valid, allowHTTP1: true }, handler);
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
-    t.teardown(() => {
-      plain.close();
-      secure.close();
-    });
-    const urls = [
-      `http://127.0.0.1:${(plain.address() as AddressInfo).port}/plain`,
-      `https://localhost:${(secure.address() as AddressInfo).port}/tls`,
-    ];
+    const { urls, caFile } = await startSmokeServers(t);
     const script = `
       const cn = require(${JSON.stringify(path.join(packageRoot, 'dist', 'index.js'))});
       const get = (url) => new Promise((resolve, reject) => {
@@ -86,7 +67,7 @@ if (!arm64Node) {
         for (const url of process.argv.slice(1)) results.push(await get(url));
         console.log(JSON.stringify({ arch: process.arch, ssl: cn.versions().ssl, results }));
       })().catch((e) => { console.error(e); process.exit(1); });`;
-    const r = await underQemu(['-e', script, ...urls], { CURL_NET_BINDING: prebuild, NODE_EXTRA_CA_CERTS: certs.caFile });
+    const r = await underQemu(['-e', script, ...urls], { CURL_NET_BINDING: prebuild, NODE_EXTRA_CA_CERTS: caFile });
     t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { arch: string; ssl: string; results: Array<[number, string]> };
     t.log(`arm64 prebuild under qemu: ${out.ssl}`);

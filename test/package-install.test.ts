@@ -16,13 +16,10 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { detectLibc } from '../ts/load-binding';
-import { makeTestCerts } from './helpers/certs';
+import { startSmokeServers } from './helpers/smoke-servers';
 import { buildCompatChecker, haveCompiler } from './helpers/glibc-compat';
 
 const enabled = process.env.CURL_NET_PACKAGE_TEST === '1';
@@ -293,24 +290,8 @@ if (!enabled) {
       for (const lib of libraries) t.regex(lib, /^(linux-vdso\.so\.1|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|\/lib64\/ld-linux-x86-64\.so\.2|\/lib\/ld-linux-aarch64\.so\.1)$/);
 
       // Servers on the host's loopback, which the chroot shares.
-      const certs = makeTestCerts();
-      t.teardown(() => certs.cleanup());
-      fs.writeFileSync(path.join(root, 'app', 'test-ca.pem'), fs.readFileSync(certs.caFile));
-      const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
-        res.end(`hello ${req.method} ${req.url} HTTP/${req.httpVersion}`);
-      };
-      const plain = http.createServer(handler);
-      const secure = http2.createSecureServer({ ...certs.valid, allowHTTP1: true }, handler);
-      await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-      await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
-      t.teardown(() => {
-        plain.close();
-        secure.close();
-      });
-      const urls = [
-        `http://127.0.0.1:${(plain.address() as AddressInfo).port}/plain`,
-        `https://localhost:${(secure.address() as AddressInfo).port}/tls`,
-      ];
+      const { urls, caFile } = await startSmokeServers(t);
+      fs.writeFileSync(path.join(root, 'app', 'test-ca.pem'), fs.readFileSync(caFile));
 
       for (const prebuildsOnly of [false, true]) {
         const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: '/app/test-ca.pem' };
