@@ -22,3 +22,21 @@ export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMess
 export type { ClientRequestConstructorOptions } from './request-options';
 export type { UploadProgressInfo } from './client-request';
 export type { AuthInfo } from './stages/authentication';
+export { WebRequest } from './web-request/web-request';
+export type {
+  WebRequestFilter,
+  UploadData,
+  CallbackResponse,
+  BeforeSendResponse,
+  HeadersReceivedResponse,
+  OnBeforeRequestListenerDetails,
+  OnBeforeSendHeadersListenerDetails,
+  OnSendHeadersListenerDetails,
+  OnHeadersReceivedListenerDetails,
+  OnResponseStartedListenerDetails,
+  OnBeforeRedirectListenerDetails,
+  OnCompletedListenerDetails,
+  OnErrorOccurredListenerDetails,
+} from './web-request/web-request';
+export type { ResolveHostOptions, ResolvedHost, ResolvedEndpoint } from './net';
+export type { FetchInit } from './fetch';

@@ -9,6 +9,9 @@ import { DEFAULT_STAGES, StageFactory } from './stages';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 import { headerValueForWire } from './wire-validation';
 import { checkTimeout } from './request-options';
+import { WebRequest } from './web-request/web-request';
+import { fetchWithSession, type FetchInit } from './fetch';
+import { resolveHost, ResolveHostOptions, ResolvedHost } from './net';
 
 const kCreate = Symbol('curl-net.createSession');
 const kBrand = Symbol.for('curl-net.Session');
@@ -39,6 +42,7 @@ export class Session {
   readonly _proxy = new SessionProxy();
   /** @internal What every hop of this session's requests goes through (ts/stages/). */
   readonly _stages: readonly StageFactory[] = DEFAULT_STAGES;
+  private _webRequest: WebRequest | undefined;
 
   /** @internal */
   constructor(token: symbol, partition: string, _options: FromPartitionOptions) {
@@ -127,6 +131,37 @@ export class Session {
   clearAuthCache(): Promise<void> {
     this._authCache.clear();
     return Promise.resolve();
+  }
+
+  /** The webRequest hooks of this session's requests (ts/web-request/). */
+  get webRequest(): WebRequest {
+    if (this._webRequest === undefined) this._webRequest = new WebRequest();
+    return this._webRequest;
+  }
+
+  /** @internal The hooks, without creating them: requests of a session nobody hooks skip them. */
+  get _webRequestIfCreated(): WebRequest | undefined {
+    return this._webRequest;
+  }
+
+  /** fetch() with this session's proxy, auth cache, user agent and webRequest hooks. */
+  fetch(input: string | URL | Request, init?: FetchInit): Promise<Response> {
+    return fetchWithSession(this, input, init);
+  }
+
+  /** Resolves a host name as net.resolveHost does (the system resolver). */
+  resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost> {
+    return resolveHost(host, options);
+  }
+
+  /** There is no HTTP cache (yet): nothing to clear. */
+  clearCache(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** There is no HTTP cache (yet): it holds 0 bytes. */
+  getCacheSize(): Promise<number> {
+    return Promise.resolve(0);
   }
 
   /** Closes idle pooled connections. Requests in flight keep theirs. */
