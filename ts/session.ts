@@ -10,6 +10,9 @@ import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 import { headerValueForWire } from './wire-validation';
 import { checkTimeout } from './request-options';
 import { WebRequest } from './web-request/web-request';
+import { netError } from './errors';
+import { NetworkConditions, networkConditions, NetworkEmulationOptions, NO_EMULATION } from './session-controls/network-emulation';
+import type { HopControl } from './stages';
 import { fetchWithSession, type FetchInit } from './fetch';
 import { resolveHost, ResolveHostOptions, ResolvedHost } from './net';
 
@@ -43,6 +46,10 @@ export class Session {
   /** @internal What every hop of this session's requests goes through (ts/stages/). */
   readonly _stages: readonly StageFactory[] = DEFAULT_STAGES;
   private _webRequest: WebRequest | undefined;
+  /** @internal Requests started and not over (ts/stages/session-conditions.ts). */
+  readonly _inFlight = new Set<HopControl>();
+  /** @internal What enableNetworkEmulation() set. */
+  _networkConditions: NetworkConditions = NO_EMULATION;
 
   /** @internal */
   constructor(token: symbol, partition: string, _options: FromPartitionOptions) {
@@ -164,8 +171,24 @@ export class Session {
     return Promise.resolve(0);
   }
 
-  /** Closes idle pooled connections. Requests in flight keep theirs. */
+  /** Emulates network conditions for this session's requests (Electron's options). Throughput
+   * caps apply to each request's transfer, not to the session's requests together. */
+  enableNetworkEmulation(options: NetworkEmulationOptions): void {
+    this._networkConditions = networkConditions(options);
+  }
+
+  disableNetworkEmulation(): void {
+    this._networkConditions = NO_EMULATION;
+  }
+
+  /** Fails every request in flight with net::ERR_ABORTED (as Electron documents: "it will
+   * terminate / fail all requests currently in flight") and closes the pooled connections. */
   closeAllConnections(): Promise<void> {
+    for (const request of [...this._inFlight]) {
+      // In the set means not over yet, whether it waits for a head or is reading a body.
+      this._inFlight.delete(request);
+      request.fail(netError('ERR_ABORTED'));
+    }
     native().closeConnections(this._id);
     return new Promise((resolve) => setImmediate(resolve));
   }

@@ -7,6 +7,7 @@ import { authentication } from './authentication';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
+import { sessionConditions } from './session-conditions';
 import type { StageFactory } from './stage';
 import { webRequest, webRequestStart } from './web-request';
 
@@ -17,6 +18,7 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
   requestHeaders, // what goes on the wire besides the application's headers
+  sessionConditions, // in flight for closeAllConnections(); network emulation per hop
   redirects, // 3xx → 'redirect', the next hop
   // Sees responses first: a 401/407 becomes 'login' before anything else looks at it, and any
   // other head (a redirect too) proves what this hop offered, as Chromium's network
