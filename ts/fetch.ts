@@ -41,6 +41,7 @@ export function fetchWithSession(session: Session, input: string | URL | Request
       credentials,
       origin,
       session,
+      bypassCustomProtocolHandlers: init?.bypassCustomProtocolHandlers === true,
       [kAllowNonHttpProtocols]: true,
     } as never);
     for (const [name, value] of request.headers) client.setHeader(name, value);

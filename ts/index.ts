@@ -5,6 +5,20 @@ import { IncomingMessage } from './incoming-message';
 import { fetch, isOnline, net, request, resolveHost } from './net';
 import { native } from './native';
 import { fromPartition, getDefaultSession, Session } from './session';
+import { Protocol, type ProtocolHandler } from './protocol/protocol';
+
+/** Electron's `protocol` module: the default session's protocol handlers. */
+export const protocol = {
+  handle(scheme: string, handler: ProtocolHandler): void {
+    getDefaultSession().protocol.handle(scheme, handler);
+  },
+  unhandle(scheme: string): void {
+    getDefaultSession().protocol.unhandle(scheme);
+  },
+  isProtocolHandled(scheme: string): boolean {
+    return getDefaultSession().protocol.isProtocolHandled(scheme);
+  },
+};
 
 export const session = {
   get defaultSession(): Session {
@@ -40,3 +54,5 @@ export type {
 } from './web-request/web-request';
 export type { ResolveHostOptions, ResolvedHost, ResolvedEndpoint } from './net';
 export type { FetchInit } from './fetch';
+export { Protocol };
+export type { ProtocolHandler };

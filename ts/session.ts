@@ -10,6 +10,7 @@ import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 import { headerValueForWire } from './wire-validation';
 import { checkTimeout } from './request-options';
 import { WebRequest } from './web-request/web-request';
+import { Protocol } from './protocol/protocol';
 import { netError } from './errors';
 import { NetworkConditions, networkConditions, NetworkEmulationOptions, NO_EMULATION } from './session-controls/network-emulation';
 import type { HopControl } from './stages';
@@ -46,6 +47,7 @@ export class Session {
   /** @internal What every hop of this session's requests goes through (ts/stages/). */
   readonly _stages: readonly StageFactory[] = DEFAULT_STAGES;
   private _webRequest: WebRequest | undefined;
+  private _protocol: Protocol | undefined;
   /** @internal Requests started and not over (ts/stages/session-conditions.ts). */
   readonly _inFlight = new Set<HopControl>();
   /** @internal What enableNetworkEmulation() set. */
@@ -149,6 +151,17 @@ export class Session {
   /** @internal The hooks, without creating them: requests of a session nobody hooks skip them. */
   get _webRequestIfCreated(): WebRequest | undefined {
     return this._webRequest;
+  }
+
+  /** The protocol handlers of this session's requests (ts/protocol/). */
+  get protocol(): Protocol {
+    if (this._protocol === undefined) this._protocol = new Protocol();
+    return this._protocol;
+  }
+
+  /** @internal */
+  get _protocolIfCreated(): Protocol | undefined {
+    return this._protocol;
   }
 
   /** fetch() with this session's proxy, auth cache, user agent and webRequest hooks. */

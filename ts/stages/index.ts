@@ -4,6 +4,7 @@
 // changes, and sees responses before it.
 import { admission } from './admission';
 import { authentication } from './authentication';
+import { protocolHandlers } from './protocol-handlers';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -15,6 +16,8 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   // webRequest's onBeforeRequest: before anything is planned or refused for a URL the
   // application may cancel or redirect (Chromium's NotifyBeforeURLRequest comes first).
   webRequestStart,
+  // Handled schemes and file: are answered in this process (no proxy, no libcurl).
+  protocolHandlers,
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
   requestHeaders, // what goes on the wire besides the application's headers
