@@ -56,3 +56,8 @@ export type { ResolveHostOptions, ResolvedHost, ResolvedEndpoint } from './net';
 export type { FetchInit } from './fetch';
 export { Protocol };
 export type { ProtocolHandler };
+export type { ProxyConfig, ProxyMode } from './proxy';
+export type { ClientRequestEvents } from './client-request';
+export type { IncomingMessageEvents } from './incoming-message';
+export type { NetworkEmulationOptions } from './session-controls/network-emulation';
+export type { UploadProgressInfo as UploadProgress } from './client-request';
