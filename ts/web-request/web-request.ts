@@ -49,9 +49,11 @@ interface BaseDetails {
   id: number;
   url: string;
   method: string;
-  webContentsId?: number;
-  webContents?: unknown;
-  frame?: unknown;
+  // No web contents or frames outside Electron: never set. `never` keeps listeners typed with
+  // Electron's details (WebContents, WebFrameMain) assignable.
+  webContentsId?: never;
+  webContents?: never;
+  frame?: never;
   initiatorOrigin?: string;
   resourceType: ResourceType | 'other';
   referrer: string;
