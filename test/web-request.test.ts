@@ -70,7 +70,8 @@ test('onBeforeRequest redirectURL: an internal 307 the redirect event and onBefo
   t.is(echoed.url, '/to');
   t.is(echoed.method, 'POST', 'a 307 keeps the method and body');
   t.is(echoed.body, 'data');
-  t.deepEqual(seen, ['before /from', 'event 307 POST', 'redirect 307 HTTP/1.1 307 Internal Redirect → /to', 'before /to']);
+  // As in Chromium's network service: onBeforeRedirect before the client sees the redirect.
+  t.deepEqual(seen, ['before /from', 'redirect 307 HTTP/1.1 307 Internal Redirect → /to', 'event 307 POST', 'before /to']);
   t.is(server.requestsTo('/from').length, 0, 'the original URL was never asked for');
 });
 
@@ -135,6 +136,18 @@ test('every hook, in Chromium\'s order, across a redirect', async (t) => {
     'responseStarted 200',
     'completed 200 net::OK',
   ]);
+});
+
+test('onBeforeRedirect comes before the \'redirect\' event, which may still refuse the redirect', async (t) => {
+  const ses = fresh();
+  const order: string[] = [];
+  ses.webRequest.onBeforeRedirect((d) => order.push(`beforeRedirect ${d.statusCode}`));
+  ses.webRequest.onErrorOccurred((d) => order.push(`errorOccurred ${d.error}`));
+  const request = net.request({ url: `${server.url}/redirect`, session: ses, redirect: 'manual' });
+  request.on('redirect', () => order.push('redirect event'));
+  const error = await new Promise<Error>((resolve) => request.on('error', resolve).end());
+  t.is(error.message, 'Redirect was cancelled');
+  t.deepEqual(order, ['beforeRedirect 302', 'redirect event', 'errorOccurred net::ERR_ABORTED']);
 });
 
 test('login: onHeadersReceived sees the 401 first; the retry sends headers again without a new onBeforeRequest', async (t) => {

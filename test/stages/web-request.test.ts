@@ -254,7 +254,10 @@ test('onBeforeRedirect, onResponseStarted, onCompleted and onErrorOccurred carry
   const redirect = head(301, ['Location', 'http://b.test/']);
   redirect.statusMessage = 'Moved Permanently';
   t.is(h.stage.onHead!(redirect), undefined, 'no onHeadersReceived listener: nothing held');
+  t.is(events.length, 1, 'onBeforeRedirect comes with the redirect head, before the redirect stage decides');
   h.stage.onRestart!({ kind: 'redirect', from: new URL('http://a.test/'), to: new URL('http://b.test/'), crossOrigin: true });
+  t.is(events.length, 1, 'not again when the hops start over');
+  h.stage.onHead!(head(200));
   h.state.url = new URL('http://b.test/');
   const final = head(200, ['X', 'y']);
   h.stage.onResponse!(final);
@@ -273,7 +276,7 @@ test('onBeforeRedirect, onResponseStarted, onCompleted and onErrorOccurred carry
   t.is(events[0][1].id, events[2][1].id, 'one id for the whole request');
   const failed = harness(webRequest, 'http://c.test/', { session });
   failed.stage.onEnd!(new Error('Redirect was cancelled'));
-  t.like(events[3][1], { url: 'http://c.test/', fromCache: false, error: 'net::ERR_FAILED' });
+  t.like(events[3][1], { url: 'http://c.test/', fromCache: false, error: 'net::ERR_ABORTED' });
 });
 
 test('a session nobody hooks: the stages do nothing', (t) => {

@@ -16,6 +16,8 @@
 // planned or refused for a URL the application may cancel or redirect), `webRequest` goes last
 // (it sees the request headers every other stage wrote, and sees response heads first).
 import { netError } from '../errors';
+import { rawHeaderValue } from '../headers';
+import { isRedirectStatus, redirectTarget } from '../redirect';
 import type { HopHead, HopListener } from '../native';
 import { DoneFlag } from '../native';
 import type { WebRequest } from '../web-request/web-request';
@@ -146,10 +148,14 @@ export function webRequest(control: HopControl): Stage {
       if (record.internalRedirect !== null) {
         // Chromium reports its own redirect through onBeforeRedirect only.
         record.internalRedirect = null;
+        beforeRedirect(hooks, state, record, head);
         return undefined;
       }
       const listener = hooks._listenerFor('onHeadersReceived', state.url, RESOURCE_TYPE);
-      if (listener === undefined) return undefined;
+      if (listener === undefined) {
+        beforeRedirect(hooks, state, record, head);
+        return undefined;
+      }
       const originalStatusLine = statusLine(head);
       const details = { ...baseDetails(state, record), ...responseFields(head) };
       callListener(() =>
@@ -166,6 +172,7 @@ export function webRequest(control: HopControl): Stage {
             if (headers !== undefined) {
               rewriteHead(head, typeof answer!.statusLine === 'string' ? answer!.statusLine : originalStatusLine, headers);
             }
+            beforeRedirect(hooks, state, record, head);
             control.proceed();
           });
         })),
@@ -180,17 +187,6 @@ export function webRequest(control: HopControl): Stage {
       if (reason.kind === 'redirect') {
         record.beforeRequestDue = true;
         record.sendHeadersDue = true;
-        const head = record.head;
-        const listener = hooks._listenerFor('onBeforeRedirect', reason.from, RESOURCE_TYPE);
-        if (listener !== undefined && head !== null) {
-          const details = {
-            ...baseDetails(state, record),
-            url: reason.from.href,
-            redirectURL: reason.to.href,
-            ...responseFields(head),
-          };
-          callListener(() => listener(details));
-        }
       } else if (reason.kind === 'login') {
         record.sendHeadersDue = true;
       }
@@ -225,11 +221,28 @@ export function webRequest(control: HopControl): Stage {
       const details = {
         ...baseDetails(state, record),
         fromCache: false,
-        error: message.startsWith('net::') ? message : 'net::ERR_FAILED',
+        // The errors that are not net:: ones are the client's decisions ('Redirect was
+        // cancelled', redirect policy 'error'): to Chromium's network service, a cancelled load.
+        error: message.startsWith('net::') ? message : 'net::ERR_ABORTED',
       };
       callListener(() => listener(details));
     },
   };
+}
+
+/** onBeforeRedirect, when a head (as onHeadersReceived left it) is a redirect the network
+ * would follow: as in Chromium's network service, before the application's 'redirect' event
+ * decides whether it is followed. */
+function beforeRedirect(hooks: WebRequest, state: HopState, record: WebRequestRecord, head: HopHead): void {
+  if (!isRedirectStatus(head.statusCode)) return;
+  const location = rawHeaderValue(head.rawHeaders, 'location');
+  if (location === undefined) return;
+  const target = redirectTarget(location, state.url);
+  if (target === null) return;
+  const listener = hooks._listenerFor('onBeforeRedirect', state.url, RESOURCE_TYPE);
+  if (listener === undefined) return;
+  const details = { ...baseDetails(state, record), redirectURL: target.href, ...responseFields(head) };
+  callListener(() => listener(details));
 }
 
 function sendHeaders(hooks: WebRequest, state: HopState, record: WebRequestRecord, draft: HopDraft): void {
@@ -280,8 +293,9 @@ function responseHeaders(raw: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i];
-    if (Object.prototype.hasOwnProperty.call(out, name)) out[name].push(raw[i + 1]);
-    else Object.defineProperty(out, name, { value: [raw[i + 1]], enumerable: true, writable: true, configurable: true });
+    const list = Object.prototype.hasOwnProperty.call(out, name) ? out[name] : undefined;
+    if (list !== undefined) list.push(raw[i + 1]);
+    else setOwn(out, name, [raw[i + 1]]);
   }
   return out;
 }
@@ -294,14 +308,15 @@ function headersOfLines(lines: readonly string[]): Record<string, string> {
     const name = line.slice(0, colon);
     const value = line.slice(colon + 1).trim();
     const existing = Object.prototype.hasOwnProperty.call(out, name) ? out[name] : undefined;
-    Object.defineProperty(out, name, {
-      value: existing === undefined ? value : `${existing}, ${value}`,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(out, name, existing === undefined ? value : `${existing}, ${value}`);
   }
   return out;
+}
+
+/** A plain assignment, except for a name that would reach the prototype (`__proto__`). */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function linesOfHeaders(headers: Record<string, unknown>): string[] {
