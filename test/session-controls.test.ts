@@ -99,6 +99,8 @@ test('offline emulation fails with net::ERR_INTERNET_DISCONNECTED, before any ne
   const error = await new Promise<Error>((resolve) => request.on('error', resolve).end());
   t.is(error.message, 'net::ERR_INTERNET_DISCONNECTED');
   t.is(server.requestsTo('/offline').length, before);
+  ses.protocol.handle('app', () => new Response('local'));
+  t.is(await (await ses.fetch('app://x/')).text(), 'local', 'a protocol handler is not the network');
   ses.disableNetworkEmulation();
   t.is((await ses.fetch(`${server.url}/offline`)).status, 200);
 });

@@ -15,11 +15,14 @@ export function sessionConditions(control: HopControl): Stage {
     },
 
     beforeHop(draft: HopDraft): void | Error | Promise<void> {
+      // Emulation is of the network: a hop answered in-process (a protocol handler, file:, an
+      // internal redirect) is not slowed or cut off, as in Chromium.
+      if (draft.local !== undefined) return undefined;
       const conditions = session._networkConditions;
       if (conditions.offline) return netError('ERR_INTERNET_DISCONNECTED');
       if (conditions.downloadThroughput > 0) draft.extras.maxRecvSpeed = conditions.downloadThroughput;
       if (conditions.uploadThroughput > 0) draft.extras.maxSendSpeed = conditions.uploadThroughput;
-      if (conditions.latency > 0 && draft.local === undefined) {
+      if (conditions.latency > 0) {
         return new Promise((resolve) => setTimeout(resolve, conditions.latency));
       }
       return undefined;
