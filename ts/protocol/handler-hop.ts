@@ -9,7 +9,7 @@ import { NetError, netError } from '../errors';
 import type { HopHead, HopListener } from '../native';
 import { MIN_RESPONSE_WINDOW } from '../native-contract';
 import type { HopControl, HopDraft, LocalHop } from '../stages/stage';
-import { localOutcome } from '../stages/web-request';
+import { localOutcome } from '../local-outcome';
 
 export type Answer = (request: Request) => Promise<unknown>;
 

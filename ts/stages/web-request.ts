@@ -19,7 +19,7 @@ import { netError } from '../errors';
 import { rawHeaderValue } from '../headers';
 import { isRedirectStatus, redirectTarget } from '../redirect';
 import type { HopHead, HopListener } from '../native';
-import { DoneFlag } from '../native';
+import { localOutcome } from '../local-outcome';
 import type { WebRequest } from '../web-request/web-request';
 import type { HopControl, HopDraft, HopState, LocalHop, Restart, Stage, Verdict } from './stage';
 
@@ -367,25 +367,6 @@ function internalRedirect(to: URL): LocalHop {
     abort(): void {
       stopped = true;
     },
-  };
-}
-
-/** A successful hop's outcome, for hops answered in this process. */
-export function localOutcome(responseCode: number) {
-  return {
-    curlCode: 0,
-    osErrno: 0,
-    connectCode: 0,
-    proxyError: 0,
-    sslVerifyResult: 0,
-    proxySslVerifyResult: 0,
-    responseCode,
-    flags: DoneFlag.HeadCommitted,
-    httpAuthAvail: 0,
-    proxyAuthAvail: 0,
-    bodyBytes: 0,
-    message: '',
-    connectChallenges: [],
   };
 }
 
