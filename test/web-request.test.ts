@@ -75,6 +75,14 @@ test('onBeforeRequest redirectURL: an internal 307 the redirect event and onBefo
   t.is(server.requestsTo('/from').length, 0, 'the original URL was never asked for');
 });
 
+test('onBeforeRequest can redirect a request away from a restricted port before it is refused', async (t) => {
+  const ses = fresh();
+  ses.webRequest.onBeforeRequest((details, callback) => callback(details.url.includes(':6667') ? { redirectURL: `${server.url}/safe` } : {}));
+  const response = await ses.fetch('http://127.0.0.1:6667/irc');
+  t.is(((await response.json()) as any).url, '/safe');
+  await t.throwsAsync(fresh().fetch('http://127.0.0.1:6667/irc'), { message: 'net::ERR_UNSAFE_PORT' });
+});
+
 test('onHeadersReceived rewrites the status line and headers the application sees', async (t) => {
   const ses = fresh();
   ses.webRequest.onHeadersReceived((details, callback) => {
