@@ -112,6 +112,8 @@ struct HopExtras {
   std::string proxy_ca_file;  // PEM bundle for an HTTPS proxy ('' = the hop's caFile)
   long stream_weight = 0;  // HTTP/2 stream weight; 0 = libcurl's default
   long connect_timeout_ms = 0;  // 0 = libcurl's default. Only test/net-errors.test.ts sets it, to bound a TLS handshake that never completes
+  long max_recv_speed = 0;  // bytes per second the response may arrive at (CURLOPT_MAX_RECV_SPEED_LARGE, session network emulation); 0 = no cap
+  long max_send_speed = 0;  // bytes per second the request body may leave at (CURLOPT_MAX_SEND_SPEED_LARGE, session network emulation); 0 = no cap
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -126,6 +128,8 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("proxyCaFile", &extras.proxy_ca_file);
   visit("streamWeight", &extras.stream_weight);
   visit("connectTimeoutMs", &extras.connect_timeout_ms);
+  visit("maxRecvSpeed", &extras.max_recv_speed);
+  visit("maxSendSpeed", &extras.max_send_speed);
 }
 
 struct ContractEntry {
@@ -202,6 +206,8 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "proxyCaFile", static_cast<double>(0)},
     {"hopExtras", "streamWeight", static_cast<double>(1)},
     {"hopExtras", "connectTimeoutMs", static_cast<double>(1)},
+    {"hopExtras", "maxRecvSpeed", static_cast<double>(1)},
+    {"hopExtras", "maxSendSpeed", static_cast<double>(1)},
 };
 
 }  // namespace curlnet

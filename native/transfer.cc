@@ -164,6 +164,8 @@ bool Transfer::ConfigureRequest(std::string* error) {
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kReceiveBufferSize);
   if (s.extras.stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, s.extras.stream_weight);
   if (s.extras.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.extras.connect_timeout_ms);
+  if (s.extras.max_recv_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(s.extras.max_recv_speed));
+  if (s.extras.max_send_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(s.extras.max_send_speed));
   return true;
 }
 

@@ -49,6 +49,17 @@ test('redirects are followed; manual rejects with "Redirect was cancelled"; erro
   });
 });
 
+test('response.url is the final URL and response.redirected says whether a redirect was followed', async (t) => {
+  const followed = await net.fetch(`${server.url}/redirect`);
+  t.is(followed.url, `${server.url}/landed`);
+  t.true(followed.redirected);
+  await followed.arrayBuffer();
+  const direct = await net.fetch(`${server.url}/hello#fragment`);
+  t.is(direct.url, `${server.url}/hello`, 'the URL without its fragment, as fetch reports it');
+  t.false(direct.redirected);
+  await direct.arrayBuffer();
+});
+
 test('network errors reject with the net:: error itself', async (t) => {
   const port = await new Promise<number>((resolve) => {
     const probe = net_.createServer().listen(0, '127.0.0.1', () => {

@@ -22,22 +22,39 @@ export interface UploadProgressInfo {
 type RedirectListener = (statusCode: number, method: string, redirectUrl: string, responseHeaders: Record<string, string[]>) => void;
 type LoginListener = (authInfo: AuthInfo, callback: LoginCallback) => void;
 
-/** Typed events (the overloads Electron's typings declare). */
+/** ClientRequest's events and their listeners, as Electron's typings declare them (plus
+ * 'upload-progress' and 'drain'). */
+export interface ClientRequestEvents {
+  response: (response: IncomingMessage) => void;
+  login: LoginListener;
+  redirect: RedirectListener;
+  'upload-progress': (position: number, total: number) => void;
+  abort: () => void;
+  finish: () => void;
+  close: () => void;
+  drain: () => void;
+  error: (error: Error) => void;
+}
+
+type EventMethod<Self> = {
+  <E extends keyof ClientRequestEvents>(event: E, listener: ClientRequestEvents[E]): Self;
+  (event: string | symbol, listener: (...args: any[]) => void): Self;
+};
+
+/** Typed events on every listener method, and write/end/getHeader as Electron types them. */
 export interface ClientRequest {
-  on(event: 'response', listener: (response: IncomingMessage) => void): this;
-  on(event: 'login', listener: LoginListener): this;
-  on(event: 'redirect', listener: RedirectListener): this;
-  on(event: 'upload-progress', listener: (position: number, total: number) => void): this;
-  on(event: 'abort' | 'finish' | 'close' | 'drain', listener: () => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'response', listener: (response: IncomingMessage) => void): this;
-  once(event: 'login', listener: LoginListener): this;
-  once(event: 'redirect', listener: RedirectListener): this;
-  once(event: 'upload-progress', listener: (position: number, total: number) => void): this;
-  once(event: 'abort' | 'finish' | 'close' | 'drain', listener: () => void): this;
-  once(event: 'error', listener: (error: Error) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  on: EventMethod<this>;
+  once: EventMethod<this>;
+  off: EventMethod<this>;
+  addListener: EventMethod<this>;
+  removeListener: EventMethod<this>;
+  prependListener: EventMethod<this>;
+  prependOnceListener: EventMethod<this>;
+  write(chunk: string | Buffer | Uint8Array, callback?: (error: Error | null | undefined) => void): boolean;
+  write(chunk: string | Buffer | Uint8Array, encoding?: string, callback?: (error: Error | null | undefined) => void): boolean;
+  end(callback?: () => void): this;
+  end(chunk: string | Buffer | Uint8Array, callback?: () => void): this;
+  end(chunk?: string | Buffer | Uint8Array, encoding?: string, callback?: () => void): this;
 }
 
 export class ClientRequest extends Writable implements HopOwner {
@@ -91,7 +108,10 @@ export class ClientRequest extends Writable implements HopOwner {
     }
   }
 
-  getHeader(name: string): HeaderValue | undefined {
+  /** The value as set: a string, a number or a string[] (undefined when absent). Electron
+   * types it `string` and returns what was set too; `any` lets code written against either
+   * compile. */
+  getHeader(name: string): any {
     if (name == null) throw new Error('`name` is required for getHeader(name)');
     return this._headers.get(String(name).toLowerCase())?.value;
   }

@@ -13,7 +13,11 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
 }
 
-export function fetchWithSession(session: Session, input: string | URL | Request, init?: RequestInit): Promise<Response> {
+/** fetch()'s init as Electron types it: RequestInit plus bypassCustomProtocolHandlers (go to
+ * the network even when a protocol handler intercepts the scheme). */
+export type FetchInit = RequestInit & { bypassCustomProtocolHandlers?: boolean };
+
+export function fetchWithSession(session: Session, input: string | URL | Request, init?: FetchInit): Promise<Response> {
   let request: Request;
   try {
     request = new Request(input, init);
@@ -37,6 +41,7 @@ export function fetchWithSession(session: Session, input: string | URL | Request
       credentials,
       origin,
       session,
+      bypassCustomProtocolHandlers: init?.bypassCustomProtocolHandlers === true,
       [kAllowNonHttpProtocols]: true,
     } as never);
     for (const [name, value] of request.headers) client.setHeader(name, value);
@@ -57,6 +62,13 @@ export function fetchWithSession(session: Session, input: string | URL | Request
       signal.removeEventListener('abort', onAbort);
       reject(error);
     });
+    // The URL the response came from: the request's, or the last redirect's target.
+    let finalUrl = request.url;
+    let redirected = false;
+    client.on('redirect', (_status: number, _method: string, target: string) => {
+      finalUrl = target;
+      redirected = true;
+    });
     client.on('response', (response: IncomingMessage) => {
       signal.removeEventListener('abort', onAbort);
       const headers = new Headers();
@@ -66,7 +78,9 @@ export function fetchWithSession(session: Session, input: string | URL | Request
       const body = nullBody ? null : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>);
       if (nullBody) response.resume();
       try {
-        resolve(new Response(body, { status: response.statusCode, statusText: response.statusMessage, headers }));
+        resolve(
+          withUrl(new Response(body, { status: response.statusCode, statusText: response.statusMessage, headers }), finalUrl, redirected),
+        );
       } catch (error) {
         reject(error);
         client.abort();
@@ -78,4 +92,15 @@ export function fetchWithSession(session: Session, input: string | URL | Request
       client.end();
     }
   });
+}
+
+/** A constructed Response has url '' and redirected false, and both are read-only getters: the
+ * values fetch() reports are set on the instance (the fragment is never part of url). */
+function withUrl(response: Response, url: string, redirected: boolean): Response {
+  const hash = url.indexOf('#');
+  Object.defineProperties(response, {
+    url: { value: hash === -1 ? url : url.slice(0, hash), enumerable: false, configurable: true },
+    redirected: { value: redirected, enumerable: false, configurable: true },
+  });
+  return response;
 }

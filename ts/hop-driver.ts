@@ -11,7 +11,7 @@ import type { ParsedRequestOptions } from './request-options';
 import type { RequestBody, UploadSink } from './request-body';
 import type { Session } from './session';
 import { DIRECT_HOP, ProxyHop } from './session-proxy';
-import type { HopControl, HopDraft, HopState, Restart, Stage, StageFactory, Verdict } from './stages/stage';
+import type { HopControl, HopDraft, HopState, LocalHop, Restart, Stage, StageFactory, Verdict } from './stages/stage';
 import { wireProblem } from './wire-validation';
 
 /** What the driver needs from the ClientRequest it serves. */
@@ -40,6 +40,14 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   /** beforeHop of some stage is waiting (proxy planning): uploads wait too. */
   private _preparing = false;
   private _held: Held | null = null;
+  /** The stage that holds _held (its index), for proceed(). */
+  private _heldAt = -1;
+  /** The current hop, when a stage answers it in this process instead of libcurl. */
+  private _local: LocalHop | null = null;
+  /** Counts restarts: a beforeHop that settles after the hops started over is stale. */
+  private _generation = 0;
+  /** The stages were told the request is over (onEnd). */
+  private _ended = false;
   private _response: IncomingMessage | null = null;
   private _stopped = false;
   /** The opt-in deadline of the whole request (net::ERR_TIMED_OUT). */
@@ -77,6 +85,8 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   restart(reason: Restart): void {
     this._stopHop();
     this._held = null;
+    this._generation += 1;
+    this._preparing = false;
     for (const stage of this._stages) stage.onRestart?.(reason);
     if (!this.finished) this._prepare(0);
   }
@@ -94,6 +104,22 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._respond(held.head);
     for (const chunk of held.data) this._response!._deliver(chunk);
     if (held.outcome !== null) this._complete(held.outcome);
+  }
+
+  proceed(): void {
+    const held = this._held;
+    if (held === null) return;
+    const head = held.head;
+    if (head !== null) {
+      if (this._ask(held, (stage) => stage.onHead?.(head), this._heldAt - 1)) return;
+      this._held = held;
+      this.release();
+      return;
+    }
+    this._held = null;
+    const outcome = held.outcome!;
+    if (this._ask(held, (stage) => stage.onDone?.(outcome), this._heldAt - 1)) return;
+    this._complete(outcome);
   }
 
   // ---- starting ---------------------------------------------------------------------------
@@ -148,14 +174,17 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
         return;
       }
       this._preparing = true;
+      const generation = this._generation;
       verdict.then(
         (late) => {
+          if (generation !== this._generation) return;
           this._preparing = false;
           if (this.finished) return;
           if (late instanceof Error) this.fail(late);
           else this._prepare(i + 1, draft);
         },
         (error: Error) => {
+          if (generation !== this._generation) return;
           this._preparing = false;
           if (!this.finished) this.fail(error);
         },
@@ -172,6 +201,10 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     let flags = draft.flags;
     if (method === 'HEAD') flags |= HopFlag.Head;
     const buffered = body.buffer !== null && method !== 'HEAD' ? body.buffer : null;
+    if (draft.local !== undefined) {
+      this._launchLocal(draft.local);
+      return;
+    }
     if (body.streamed) flags |= HopFlag.StreamBody;
     else if (buffered === null && (method === 'POST' || method === 'PUT')) flags |= HopFlag.ForceContentLength;
 
@@ -228,19 +261,40 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     }
   }
 
+  private _launchLocal(local: LocalHop): void {
+    this._local = local;
+    this.state.hops += 1;
+    local.start(this);
+    const body = this.state.body;
+    if (body.streamed) {
+      if (this.state.hops > 1) body.replay(this);
+      else {
+        body.flushWaiting(this);
+        if (body.ended) this.endUpload();
+      }
+    }
+  }
+
   // ---- UploadSink ---------------------------------------------------------------------------
 
   get uploadTarget(): 'hop' | 'wait' | 'none' {
-    if (this._id !== 0) return 'hop';
+    if (this._id !== 0 || this._local !== null) return 'hop';
     return this._preparing || (this.state.hops === 0 && !this.finished) ? 'wait' : 'none';
   }
 
   writeUpload(chunk: Buffer): void {
-    native().write(this._id, chunk);
+    const local = this._local;
+    if (local === null) {
+      native().write(this._id, chunk);
+      return;
+    }
+    local.write?.(chunk);
+    this.state.body.consumed(chunk.length);
   }
 
   endUpload(): void {
-    native().endUpload(this._id);
+    if (this._local !== null) this._local.end?.();
+    else native().endUpload(this._id);
   }
 
   // ---- events of the current hop ------------------------------------------------------------
@@ -260,10 +314,12 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._respond(head);
   }
 
-  /** Asks the stages, last first, about a held hop; true when one of them took it. */
-  private _ask(held: Held, question: (stage: Stage) => Verdict): boolean {
-    for (let i = this._stages.length - 1; i >= 0; i--) {
+  /** Asks the stages, last first (or from `from` down), about a held hop; true when one of
+   * them took it. */
+  private _ask(held: Held, question: (stage: Stage) => Verdict, from = this._stages.length - 1): boolean {
+    for (let i = from; i >= 0; i--) {
       this._held = held;
+      this._heldAt = i;
       const verdict = question(this._stages[i]);
       if (verdict === 'hold') return true;
       if (verdict === 'handled') {
@@ -294,6 +350,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   /** @internal */
   onDone(outcome: HopOutcome): void {
     this._id = 0;
+    this._local = null;
     if (this._held !== null) {
       this._held.outcome = outcome;
       return;
@@ -305,6 +362,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   /** @internal ResponseFlowControl */
   acknowledge(bytes: number): void {
     if (this._id !== 0) native().ack(this._id, bytes);
+    else this._local?.acknowledge(bytes);
   }
 
   /** @internal ResponseFlowControl: the response was destroyed before its end. */
@@ -317,6 +375,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   private _respond(head: HopHead): void {
     const response = new IncomingMessage(head, this);
     this._response = response;
+    for (const stage of this._stages) stage.onResponse?.(head);
     this._owner.emit('response', response);
   }
 
@@ -325,6 +384,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     if (error === null && this._response !== null) {
       this._disarmDeadline();
       this._response._finish();
+      this._end(null);
       this._release();
       return;
     }
@@ -335,6 +395,12 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
   /** Drops the current hop without reading the rest of it. */
   private _stopHop(): void {
+    const local = this._local;
+    if (local !== null) {
+      this._local = null;
+      local.abort();
+      return;
+    }
     if (this._id === 0) return;
     native().abort(this._id);
     unregisterHop(this._id);
@@ -347,10 +413,18 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._stages = NO_STAGES;
   }
 
+  /** Tells every stage, once, that the request is over. */
+  private _end(error: Error | null): void {
+    if (this._ended) return;
+    this._ended = true;
+    for (const stage of this._stages) stage.onEnd?.(error);
+  }
+
   /** The request is over (abort, error): no more hops, nothing held. */
   stop(error?: Error): void {
     this._disarmDeadline();
     this._stopped = true;
+    this._end(error ?? netError('ERR_ABORTED'));
     this._release();
     this._held = null;
     this._stopHop();

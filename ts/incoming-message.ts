@@ -15,6 +15,31 @@ export interface ResponseFlowControl {
   stopTransfer(): void;
 }
 
+/** IncomingMessage's events as Electron's typings declare them. */
+export interface IncomingMessageEvents {
+  data: (chunk: Buffer) => void;
+  end: () => void;
+  aborted: () => void;
+  error: (error: Error) => void;
+  close: () => void;
+  'download-progress': (received: number) => void;
+}
+
+type EventMethod<Self> = {
+  <E extends keyof IncomingMessageEvents>(event: E, listener: IncomingMessageEvents[E]): Self;
+  (event: string | symbol, listener: (...args: any[]) => void): Self;
+};
+
+export interface IncomingMessage {
+  on: EventMethod<this>;
+  once: EventMethod<this>;
+  off: EventMethod<this>;
+  addListener: EventMethod<this>;
+  removeListener: EventMethod<this>;
+  prependListener: EventMethod<this>;
+  prependOnceListener: EventMethod<this>;
+}
+
 export class IncomingMessage extends Readable {
   private readonly _head: HopHead;
   private _flow: ResponseFlowControl | null;

@@ -5,6 +5,20 @@ import { IncomingMessage } from './incoming-message';
 import { fetch, isOnline, net, request, resolveHost } from './net';
 import { native } from './native';
 import { fromPartition, getDefaultSession, Session } from './session';
+import { Protocol, type ProtocolHandler } from './protocol/protocol';
+
+/** Electron's `protocol` module: the default session's protocol handlers. */
+export const protocol = {
+  handle(scheme: string, handler: ProtocolHandler): void {
+    getDefaultSession().protocol.handle(scheme, handler);
+  },
+  unhandle(scheme: string): void {
+    getDefaultSession().protocol.unhandle(scheme);
+  },
+  isProtocolHandled(scheme: string): boolean {
+    return getDefaultSession().protocol.isProtocolHandled(scheme);
+  },
+};
 
 export const session = {
   get defaultSession(): Session {
@@ -22,3 +36,28 @@ export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMess
 export type { ClientRequestConstructorOptions } from './request-options';
 export type { UploadProgressInfo } from './client-request';
 export type { AuthInfo } from './stages/authentication';
+export { WebRequest } from './web-request/web-request';
+export type {
+  WebRequestFilter,
+  UploadData,
+  CallbackResponse,
+  BeforeSendResponse,
+  HeadersReceivedResponse,
+  OnBeforeRequestListenerDetails,
+  OnBeforeSendHeadersListenerDetails,
+  OnSendHeadersListenerDetails,
+  OnHeadersReceivedListenerDetails,
+  OnResponseStartedListenerDetails,
+  OnBeforeRedirectListenerDetails,
+  OnCompletedListenerDetails,
+  OnErrorOccurredListenerDetails,
+} from './web-request/web-request';
+export type { ResolveHostOptions, ResolvedHost, ResolvedEndpoint } from './net';
+export type { FetchInit } from './fetch';
+export { Protocol };
+export type { ProtocolHandler };
+export type { ProxyConfig, ProxyMode } from './proxy';
+export type { ClientRequestEvents } from './client-request';
+export type { IncomingMessageEvents } from './incoming-message';
+export type { NetworkEmulationOptions } from './session-controls/network-emulation';
+export type { UploadProgressInfo as UploadProgress } from './client-request';

@@ -179,6 +179,16 @@ export interface HopExtras {
    * never completes
    */
   connectTimeoutMs?: number;
+  /**
+   * bytes per second the response may arrive at (CURLOPT_MAX_RECV_SPEED_LARGE, session network
+   * emulation); 0 = no cap
+   */
+  maxRecvSpeed?: number;
+  /**
+   * bytes per second the request body may leave at (CURLOPT_MAX_SEND_SPEED_LARGE, session network
+   * emulation); 0 = no cap
+   */
+  maxSendSpeed?: number;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -280,5 +290,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     proxyCaFile: 0,
     streamWeight: 1,
     connectTimeoutMs: 1,
+    maxRecvSpeed: 1,
+    maxSendSpeed: 1,
   },
 };

@@ -3,7 +3,7 @@ import * as dns from 'node:dns';
 import * as os from 'node:os';
 import { ClientRequest } from './client-request';
 import { netError } from './errors';
-import { fetchWithSession } from './fetch';
+import { fetchWithSession, type FetchInit } from './fetch';
 import type { IncomingMessage } from './incoming-message';
 import type { ClientRequestConstructorOptions } from './request-options';
 import { getDefaultSession } from './session';
@@ -15,7 +15,7 @@ export function request(
   return new ClientRequest(options, callback);
 }
 
-export function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+export function fetch(input: string | URL | Request, init?: FetchInit): Promise<Response> {
   return fetchWithSession(getDefaultSession(), input, init);
 }
 
@@ -40,7 +40,11 @@ export interface ResolvedEndpoint {
   family: 'ipv4' | 'ipv6' | 'unspec';
 }
 
-export function resolveHost(host: string, options: ResolveHostOptions = {}): Promise<{ endpoints: ResolvedEndpoint[] }> {
+export interface ResolvedHost {
+  endpoints: ResolvedEndpoint[];
+}
+
+export function resolveHost(host: string, options: ResolveHostOptions = {}): Promise<ResolvedHost> {
   // Electron ignores invalid option values; only queryType changes what is asked.
   const family = options.queryType === 'A' ? 4 : options.queryType === 'AAAA' ? 6 : 0;
   return new Promise((resolve, reject) => {

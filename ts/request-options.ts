@@ -62,6 +62,8 @@ export interface ParsedRequestOptions {
   priorityIncremental: boolean;
   /** Milliseconds, 0 = none; undefined = the session's. */
   timeout?: number;
+  /** Go to the network even when the session's protocol handlers take the scheme. */
+  bypassCustomProtocolHandlers: boolean;
   session?: Session;
   partition?: string;
 }
@@ -193,6 +195,7 @@ export function parseRequestOptions(
     priority: PRIORITIES.has(options.priority) ? options.priority : 'idle',
     priorityIncremental: 'priorityIncremental' in options ? Boolean(options.priorityIncremental) : true,
     timeout: options.timeout === undefined ? undefined : checkTimeout(options.timeout),
+    bypassCustomProtocolHandlers: options.bypassCustomProtocolHandlers === true,
     session,
     partition,
   };

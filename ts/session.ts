@@ -9,6 +9,13 @@ import { DEFAULT_STAGES, StageFactory } from './stages';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 import { headerValueForWire } from './wire-validation';
 import { checkTimeout } from './request-options';
+import { WebRequest } from './web-request/web-request';
+import { Protocol } from './protocol/protocol';
+import { netError } from './errors';
+import { NetworkConditions, networkConditions, NetworkEmulationOptions, NO_EMULATION } from './session-controls/network-emulation';
+import type { HopControl } from './stages';
+import { fetchWithSession, type FetchInit } from './fetch';
+import { resolveHost, ResolveHostOptions, ResolvedHost } from './net';
 
 const kCreate = Symbol('curl-net.createSession');
 const kBrand = Symbol.for('curl-net.Session');
@@ -39,6 +46,12 @@ export class Session {
   readonly _proxy = new SessionProxy();
   /** @internal What every hop of this session's requests goes through (ts/stages/). */
   readonly _stages: readonly StageFactory[] = DEFAULT_STAGES;
+  private _webRequest: WebRequest | undefined;
+  private _protocol: Protocol | undefined;
+  /** @internal Requests started and not over (ts/stages/session-conditions.ts). */
+  readonly _inFlight = new Set<HopControl>();
+  /** @internal What enableNetworkEmulation() set. */
+  _networkConditions: NetworkConditions = NO_EMULATION;
 
   /** @internal */
   constructor(token: symbol, partition: string, _options: FromPartitionOptions) {
@@ -129,8 +142,66 @@ export class Session {
     return Promise.resolve();
   }
 
-  /** Closes idle pooled connections. Requests in flight keep theirs. */
+  /** The webRequest hooks of this session's requests (ts/web-request/). */
+  get webRequest(): WebRequest {
+    if (this._webRequest === undefined) this._webRequest = new WebRequest();
+    return this._webRequest;
+  }
+
+  /** @internal The hooks, without creating them: requests of a session nobody hooks skip them. */
+  get _webRequestIfCreated(): WebRequest | undefined {
+    return this._webRequest;
+  }
+
+  /** The protocol handlers of this session's requests (ts/protocol/). */
+  get protocol(): Protocol {
+    if (this._protocol === undefined) this._protocol = new Protocol();
+    return this._protocol;
+  }
+
+  /** @internal */
+  get _protocolIfCreated(): Protocol | undefined {
+    return this._protocol;
+  }
+
+  /** fetch() with this session's proxy, auth cache, user agent and webRequest hooks. */
+  fetch(input: string | URL | Request, init?: FetchInit): Promise<Response> {
+    return fetchWithSession(this, input, init);
+  }
+
+  /** Resolves a host name as net.resolveHost does (the system resolver). */
+  resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost> {
+    return resolveHost(host, options);
+  }
+
+  /** There is no HTTP cache (yet): nothing to clear. */
+  clearCache(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** There is no HTTP cache (yet): it holds 0 bytes. */
+  getCacheSize(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  /** Emulates network conditions for this session's requests (Electron's options). Throughput
+   * caps apply to each request's transfer, not to the session's requests together. */
+  enableNetworkEmulation(options: NetworkEmulationOptions): void {
+    this._networkConditions = networkConditions(options);
+  }
+
+  disableNetworkEmulation(): void {
+    this._networkConditions = NO_EMULATION;
+  }
+
+  /** Fails every request in flight with net::ERR_ABORTED (as Electron documents: "it will
+   * terminate / fail all requests currently in flight") and closes the pooled connections. */
   closeAllConnections(): Promise<void> {
+    for (const request of [...this._inFlight]) {
+      // In the set means not over yet, whether it waits for a head or is reading a body.
+      this._inFlight.delete(request);
+      request.fail(netError('ERR_ABORTED'));
+    }
     native().closeConnections(this._id);
     return new Promise((resolve) => setImmediate(resolve));
   }

@@ -24,6 +24,11 @@ export async function setupSession(curlnet, spec) {
   const { session } = curlnet;
   const ses = session.defaultSession;
   const info = { connectionLimit: connectionLimit(ses, spec.c), caFile: spec.ca ? trustCa() : null, proxy: null };
+  if (spec.variant === 'webrequest') {
+    // One listener that changes nothing and answers at once: what the webRequest stages cost.
+    ses.webRequest.onBeforeSendHeaders((_details, callback) => callback({}));
+    info.webRequest = 'onBeforeSendHeaders';
+  }
   if (spec.proxy) {
     const u = new URL(spec.proxy);
     // '<-loopback>': Chromium (and so Electron) never proxies loopback unless told to.

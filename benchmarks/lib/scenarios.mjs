@@ -17,6 +17,10 @@ const BUNDLED = [
   { client: 'c-multiloop', variant: 'bundled' },
 ];
 
+// The JS-thread cost of the webRequest stages: the same adapter with one onBeforeSendHeaders
+// listener that answers at once (lib/curl-net-session.mjs).
+const WEBREQUEST_HOOK = { client: 'curl-net-request', variant: 'webrequest' };
+
 const NODE_H2 = [
   { client: 'curl-net-request' },
   { client: 'curl-net-fetch' },
@@ -46,6 +50,7 @@ export function clientLabel(c) {
   if (c.variant === 'proxy') label = 'node:https via CONNECT tunnel agent';
   if (c.variant === 'buf16k') label += ' (16 KiB buffer)';
   if (c.variant === 'buf512k') label += ' (512 KiB buffer)';
+  if (c.variant === 'webrequest') label += ', one onBeforeSendHeaders listener';
   if (c.variant === 'bundled') label += c.client === 'c-multiloop' ? ' (bundled libcurl)' : ', prebuilt (bundled libcurl)';
   return label;
 }
@@ -75,7 +80,7 @@ export function buildCells(cfg, srv) {
       add({
         id: `h1-${body}-c${c}`, scenario: `h1-${body}`, title: `HTTP/1.1 GET, ${body === '12b' ? '12 B' : '64 KiB'} body, c=${c}`,
         c, unit: 'rps', op: 'get', url: `${srv.urls.h1}${path}`, expectBytes: bytes, servers: ['nginx'], ...small,
-        clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'wrk' }, ...(c === 64 ? BUNDLED : [])],
+        clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'wrk' }, ...(c === 64 ? [...BUNDLED, WEBREQUEST_HOOK] : [])],
       }, c === 64 ? keyModes : ['pinned']);
     }
   }

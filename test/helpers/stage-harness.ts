@@ -15,7 +15,7 @@ export interface Harness {
   control: HopControl;
   session: Session;
   /** Restarts, failures, releases and events the stage asked for, in order. */
-  log: Array<{ restart: Restart } | { fail: Error } | { release: true } | { emit: string; args: unknown[] }>;
+  log: Array<{ restart: Restart } | { fail: Error } | { release: true } | { proceed: true } | { emit: string; args: unknown[] }>;
   /** Listeners the fake request has, by event name. */
   listeners: Map<string, (...args: unknown[]) => void>;
   draft(): HopDraft;
@@ -65,6 +65,9 @@ export function harness(
     release() {
       log.push({ release: true });
       finished = true;
+    },
+    proceed() {
+      log.push({ proceed: true });
     },
     emit(event, ...args) {
       const listener = listeners.get(event);

@@ -7,7 +7,7 @@ import { computeReferrer, fetchMetadataError, requestedFetchMetadata } from '../
 import { isRestrictedHeader, isToken } from '../headers';
 import { MAX_URL_CHARS } from '../request-limits';
 import { isPortAllowed } from '../restricted-ports';
-import type { HopControl, Stage } from './stage';
+import type { HopControl, HopDraft, Stage } from './stage';
 
 export function admission(control: HopControl): Stage {
   return {
@@ -37,11 +37,12 @@ export function admission(control: HopControl): Stage {
       return null;
     },
 
-    beforeHop(): Error | undefined {
+    beforeHop(draft: HopDraft): Error | undefined {
       const url = control.state.url;
       if (url.href.length > MAX_URL_CHARS) return netError('ERR_INVALID_URL');
-      // Before any proxy lookup or connection, for every URL the request goes to.
-      if (!isPortAllowed(url)) return netError('ERR_UNSAFE_PORT');
+      // Before any proxy lookup or connection, for every URL the request goes to; a hop answered
+      // in this process (a protocol handler, onBeforeRequest's redirect) connects nowhere.
+      if (draft.local === undefined && !isPortAllowed(url)) return netError('ERR_UNSAFE_PORT');
       return undefined;
     },
   };

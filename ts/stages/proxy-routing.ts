@@ -5,7 +5,7 @@
 import { NetError, netError, netErrorFromOutcome } from '../errors';
 import type { HopOutcome } from '../native';
 import { canFallBackAfter, ProxyHop } from '../session-proxy';
-import type { HopControl, Stage, Verdict } from './stage';
+import type { HopControl, HopDraft, Stage, Verdict } from './stage';
 
 const NO_FALLBACKS: ProxyHop[] = [];
 
@@ -22,7 +22,9 @@ export function proxyRouting(control: HopControl): Stage {
   }
 
   return {
-    beforeHop(): void | Promise<void | Error> {
+    beforeHop(draft: HopDraft): void | Promise<void | Error> {
+      // A hop answered in this process (a protocol handler, an internal redirect) has no proxy.
+      if (draft.local !== undefined) return;
       if (failingOver) {
         failingOver = false;
         state.proxy = fallbacks.shift()!;

@@ -33,7 +33,9 @@ export function redirects(control: HopControl): Stage {
       }
       if (control.finished) return 'handled';
       if (!follow) return fail(new Error('Redirect was cancelled'));
-      const safety = redirectSafety(target);
+      let safety = redirectSafety(target);
+      // A scheme the session's protocol handlers answer is a known one.
+      if (safety === 'unknown-scheme' && state.session._protocolIfCreated?.isProtocolHandled(target.protocol.slice(0, -1))) safety = 'ok';
       if (safety !== 'ok') return fail(netError(safety === 'unsafe' ? 'ERR_UNSAFE_REDIRECT' : 'ERR_UNKNOWN_URL_SCHEME'));
       const toGet = newMethod === 'GET' && state.method !== 'GET';
       if (toGet) state.body.drop();

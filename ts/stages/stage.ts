@@ -3,7 +3,7 @@
 // every decision about a hop is made by a stage. Request-side hooks run in list order,
 // response-side hooks in reverse (the last stage to touch the request is the first to see the
 // response), as undici's interceptors and Chromium's URLRequest + NetworkDelegate do.
-import type { HopExtras, HopHead, HopOutcome } from '../native';
+import type { HopExtras, HopHead, HopListener, HopOutcome } from '../native';
 import type { StoredHeader } from '../headers';
 import type { ParsedRequestOptions } from '../request-options';
 import type { RequestBody } from '../request-body';
@@ -35,6 +35,22 @@ export interface HopDraft {
   acceptEncoding: string;
   /** Per-hop transfer options (credentials, proxy CA, stream weight). */
   readonly extras: HopExtras;
+  /** Set by a stage that answers the hop itself (a protocol handler, an internal redirect):
+   * the hop goes to it instead of libcurl. */
+  local?: LocalHop;
+}
+
+/** A hop answered in this process: it reports head, body and outcome like a libcurl hop. */
+export interface LocalHop {
+  /** Starts the hop; events go to `listener` on later turns. */
+  start(listener: HopListener): void;
+  /** A streamed request body's chunks, and its end. */
+  write?(chunk: Buffer): void;
+  end?(): void;
+  /** The response consumer took this many bytes (flow control, as with libcurl hops). */
+  acknowledge(bytes: number): void;
+  /** The hop is dropped: stop producing events. */
+  abort(): void;
 }
 
 /** Why the hops start over. */
@@ -52,6 +68,9 @@ export interface HopControl {
   fail(error: Error): void;
   /** The held head (see HeadVerdict 'hold') becomes the response, with what was held since. */
   release(): void;
+  /** The held head (maybe changed by the stage that held it) goes on to the stages after it,
+   * as if the holding stage had answered `undefined`. */
+  proceed(): void;
   /** Emits an event on the ClientRequest; false when nobody listens. */
   emit(event: string, ...args: unknown[]): boolean;
   /** The request was aborted, failed or already answered: a late decision must do nothing. */
@@ -81,6 +100,11 @@ export interface Stage {
   onDone?(outcome: HopOutcome): Verdict;
   /** The hops start over (called on every stage, in order, before beforeHop). */
   onRestart?(reason: Restart): void;
+  /** A head became the request's response (no stage took it). */
+  onResponse?(head: HopHead): void;
+  /** The request is over: null when its response ended well, else why not (an abort is
+   * net::ERR_ABORTED). Called once, on every stage, in order. */
+  onEnd?(error: Error | null): void;
 }
 
 /** Makes one request's stage; sessions hold a list of these. */

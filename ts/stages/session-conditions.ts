@@ -1,0 +1,35 @@
+// What the session imposes on its requests from outside any one request: the in-flight
+// registry closeAllConnections() fails, and the network conditions enableNetworkEmulation()
+// sets — offline fails each hop with net::ERR_INTERNET_DISCONNECTED, latency delays each hop,
+// throughput caps each hop's transfer (libcurl's MAX_RECV/SEND_SPEED).
+import { netError } from '../errors';
+import type { HopControl, HopDraft, Stage } from './stage';
+
+export function sessionConditions(control: HopControl): Stage {
+  const state = control.state;
+  const session = state.session;
+  return {
+    start(): Error | null {
+      session._inFlight.add(control);
+      return null;
+    },
+
+    beforeHop(draft: HopDraft): void | Error | Promise<void> {
+      // Emulation is of the network: a hop answered in-process (a protocol handler, file:, an
+      // internal redirect) is not slowed or cut off, as in Chromium.
+      if (draft.local !== undefined) return undefined;
+      const conditions = session._networkConditions;
+      if (conditions.offline) return netError('ERR_INTERNET_DISCONNECTED');
+      if (conditions.downloadThroughput > 0) draft.extras.maxRecvSpeed = conditions.downloadThroughput;
+      if (conditions.uploadThroughput > 0) draft.extras.maxSendSpeed = conditions.uploadThroughput;
+      if (conditions.latency > 0) {
+        return new Promise((resolve) => setTimeout(resolve, conditions.latency));
+      }
+      return undefined;
+    },
+
+    onEnd(): void {
+      session._inFlight.delete(control);
+    },
+  };
+}
