@@ -25,6 +25,11 @@ export class HopRegistry<T> {
     return this._byId[id];
   }
 
+  /** What is registered, in no particular order. */
+  values(): T[] {
+    return Object.values(this._byId) as T[];
+  }
+
   /** False when nothing was registered under `id`. */
   delete(id: number): boolean {
     if (this._byId[id] === undefined) return false;

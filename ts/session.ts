@@ -2,6 +2,7 @@
 // curl thread), user agent, and (as later capabilities land) proxy configuration, the HTTP
 // auth cache and cookies. Same partition string, same Session object.
 import { AuthCache } from './auth-cache';
+import { HopRegistry } from './hop-registry';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -49,7 +50,9 @@ export class Session {
   private _webRequest: WebRequest | undefined;
   private _protocol: Protocol | undefined;
   /** @internal Requests started and not over (ts/stages/session-conditions.ts). */
-  readonly _inFlight = new Set<HopControl>();
+  readonly _inFlight = new HopRegistry<HopControl>();
+  /** @internal The key of the next request entered in _inFlight. */
+  _nextInFlight = 1;
   /** @internal What enableNetworkEmulation() set. */
   _networkConditions: NetworkConditions = NO_EMULATION;
 
@@ -197,9 +200,9 @@ export class Session {
   /** Fails every request in flight with net::ERR_ABORTED (as Electron documents: "it will
    * terminate / fail all requests currently in flight") and closes the pooled connections. */
   closeAllConnections(): Promise<void> {
-    for (const request of [...this._inFlight]) {
-      // In the set means not over yet, whether it waits for a head or is reading a body.
-      this._inFlight.delete(request);
+    for (const request of this._inFlight.values()) {
+      // Registered means not over yet, whether it waits for a head or is reading a body; its
+      // stage leaves the registry when it fails.
       request.fail(netError('ERR_ABORTED'));
     }
     native().closeConnections(this._id);

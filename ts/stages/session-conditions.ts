@@ -8,9 +8,12 @@ import type { HopControl, HopDraft, Stage } from './stage';
 export function sessionConditions(control: HopControl): Stage {
   const state = control.state;
   const session = state.session;
+  // Not a Set of requests: see ts/hop-registry.ts for why per-request churn avoids Set and Map.
+  let inFlightKey = 0;
   return {
     start(): Error | null {
-      session._inFlight.add(control);
+      inFlightKey = session._nextInFlight++;
+      session._inFlight.set(inFlightKey, control);
       return null;
     },
 
@@ -29,7 +32,7 @@ export function sessionConditions(control: HopControl): Stage {
     },
 
     onEnd(): void {
-      session._inFlight.delete(control);
+      session._inFlight.delete(inFlightKey);
     },
   };
 }
