@@ -213,7 +213,7 @@ export function fromPartition(partition: string, options: FromPartitionOptions =
 export function fromPath(directory: string, options: FromPartitionOptions = {}): Session {
   if (typeof directory !== 'string' || directory === '') throw new Error('An empty path was specified');
   if (!path.isAbsolute(directory)) throw new Error('An absolute path was not provided');
-  const storagePath = path.normalize(directory);
+  const storagePath = path.resolve(directory);
   return persistentSession('', storagePath, options);
 }
 

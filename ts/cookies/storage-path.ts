@@ -13,7 +13,7 @@ let override: string | undefined;
 export function setUserDataPath(directory: string): void {
   if (typeof directory !== 'string' || directory === '') throw new TypeError('The user data path must be a non-empty string');
   if (!path.isAbsolute(directory)) throw new Error('An absolute path was not provided');
-  override = path.normalize(directory);
+  override = path.resolve(directory);
 }
 
 export function getUserDataPath(): string {
