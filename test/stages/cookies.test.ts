@@ -229,3 +229,19 @@ test('__Host- and __Secure- cookies are accepted when their rules are met', (t) 
   t_onHead(h, '__Secure-c=1; Secure; Domain=example.test');
   t.deepEqual(h.session._storage.store.all().map((c) => c.key), ['__Host-a', '__Secure-c']);
 });
+
+test('the Cookie header follows every change to the store and every expiry, though it is remembered between them', async (t) => {
+  const h = await withStored({ url: URL_A, credentials: 'include' }, [[URL_A, 'k=v']]);
+  const line = async () => (await h.prepare()).lines.join();
+  t.is(await line(), 'Cookie: k=v');
+  t.is(await line(), 'Cookie: k=v');
+  const store = h.session._storage.store;
+  store.storeFromResponse('soon=1; Max-Age=1', new URL(URL_A), 'strict');
+  t.is(await line(), 'Cookie: k=v; soon=1');
+  await h.session.cookies.set({ url: URL_A, name: 'k', value: 'changed' });
+  t.is(await line(), 'Cookie: k=changed; soon=1', 'an overwrite keeps its creation time (and place), as in Chromium');
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  t.is(await line(), 'Cookie: k=changed', 'the expired cookie is not sent from the remembered header');
+  await h.session.cookies.remove(URL_A, 'k');
+  t.deepEqual((await h.prepare()).lines, []);
+});

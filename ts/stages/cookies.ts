@@ -51,8 +51,9 @@ export function cookies(control: HopControl): Stage {
   return {
     beforeHop(draft: HopDraft): void {
       const url = state.url;
-      if (!usable(url)) return;
-      const value = state.session._storage.store.cookieHeader(url, contextFor(url));
+      const store = state.session._storage.store;
+      if (store.size === 0 || !usable(url)) return;
+      const value = store.cookieHeader(url, contextFor(url));
       if (value === '') return;
       // The store's cookies replace a Cookie header the application set (Chromium's
       // URLRequestHttpJob overwrites it); with no stored cookie, the application's goes as is.
