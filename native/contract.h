@@ -112,6 +112,7 @@ struct HopExtras {
   std::string proxy_ca_file;  // PEM bundle for an HTTPS proxy ('' = the hop's caFile)
   long stream_weight = 0;  // HTTP/2 stream weight; 0 = libcurl's default
   long connect_timeout_ms = 0;  // 0 = libcurl's default. Only test/net-errors.test.ts sets it, to bound a TLS handshake that never completes
+  long resolver_cleared_ms_ago = 0;  // milliseconds since the session's host resolver cache was cleared (at least 1): DNS answers cached before that are not used; 0 = no recent clear
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -126,6 +127,7 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("proxyCaFile", &extras.proxy_ca_file);
   visit("streamWeight", &extras.stream_weight);
   visit("connectTimeoutMs", &extras.connect_timeout_ms);
+  visit("resolverClearedMsAgo", &extras.resolver_cleared_ms_ago);
 }
 
 struct ContractEntry {
@@ -202,6 +204,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "proxyCaFile", static_cast<double>(0)},
     {"hopExtras", "streamWeight", static_cast<double>(1)},
     {"hopExtras", "connectTimeoutMs", static_cast<double>(1)},
+    {"hopExtras", "resolverClearedMsAgo", static_cast<double>(1)},
 };
 
 }  // namespace curlnet

@@ -164,6 +164,12 @@ bool Transfer::ConfigureRequest(std::string* error) {
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kReceiveBufferSize);
   if (s.extras.stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, s.extras.stream_weight);
   if (s.extras.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.extras.connect_timeout_ms);
+  // libcurl's DNS cache lives in the multi handle and has no flush: an entry is stale for a hop
+  // once it is as old as the hop's DNS_CACHE_TIMEOUT, so a timeout of the whole seconds since
+  // the clear makes every answer from before it stale (and a few from just after, re-resolved).
+  if (s.extras.resolver_cleared_ms_ago > 0) {
+    curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, s.extras.resolver_cleared_ms_ago / 1000);
+  }
   return true;
 }
 

@@ -179,6 +179,11 @@ export interface HopExtras {
    * never completes
    */
   connectTimeoutMs?: number;
+  /**
+   * milliseconds since the session's host resolver cache was cleared (at least 1): DNS answers
+   * cached before that are not used; 0 = no recent clear
+   */
+  resolverClearedMsAgo?: number;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -280,5 +285,6 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     proxyCaFile: 0,
     streamWeight: 1,
     connectTimeoutMs: 1,
+    resolverClearedMsAgo: 1,
   },
 };

@@ -92,6 +92,15 @@ export class Session extends EventEmitter {
     return Promise.resolve();
   }
 
+  /** @internal When clearHostResolverCache() last ran (ms since the epoch; 0 = never). */
+  _resolverClearedAt = 0;
+
+  /** Later hops use no DNS answer cached before this call (ts/stages/host-resolver.ts). */
+  clearHostResolverCache(): Promise<void> {
+    this._resolverClearedAt = Date.now();
+    return Promise.resolve();
+  }
+
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true;
   }

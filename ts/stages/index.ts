@@ -5,6 +5,7 @@
 import { admission } from './admission';
 import { authentication } from './authentication';
 import { cookies } from './cookies';
+import { hostResolver } from './host-resolver';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -13,6 +14,7 @@ import type { StageFactory } from './stage';
 export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
+  hostResolver, // DNS answers cached before clearHostResolverCache() are not used
   requestHeaders, // what goes on the wire besides the application's headers
   redirects, // 3xx → 'redirect', the next hop
   // Sees responses before every stage but cookies: a 401/407 becomes 'login' before anything
