@@ -172,3 +172,40 @@ test('a second process opening the same storage path gets a clear error; a stale
   t.is(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'), String(process.pid));
   t.is(ses.storagePath, dir);
 });
+
+test('under constant churn the store is written at most once a second', async (t) => {
+  const dir = freshDir();
+  const ses = session.fromPath(dir);
+  const file = path.join(dir, COOKIE_FILE);
+  const expirationDate = Date.now() / 1000 + 3600;
+  // Every write renames a new file over the old one: the (inode, mtime) pair changes. Sampled
+  // after every change, so writes are counted (at worst undercounted between two samples).
+  let writes = 0;
+  let last = '';
+  const started = Date.now();
+  let changes = 0;
+  await boundedStep(
+    t,
+    'the churn',
+    20_000,
+    (async () => {
+      while (Date.now() - started < 2500) {
+        await ses.cookies.set({ url: 'http://a.example.test/', name: 'c', value: String(changes++), expirationDate });
+        try {
+          const stat = fs.statSync(file);
+          const now = `${stat.ino} ${stat.mtimeMs}`;
+          if (now !== last) writes += 1;
+          last = now;
+        } catch {
+          // Not written yet.
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })(),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  t.true(changes > 20, `only ${changes} changes`);
+  t.true(writes >= 1, 'the batch wrote');
+  // The first write may come at once; after it, one per second at most.
+  t.true(writes <= Math.ceil(seconds) + 1, `${writes} writes in ${seconds} s for ${changes} changes`);
+});
