@@ -116,6 +116,12 @@ test('Set-Cookie is stored from a redirect and from a 401, and the stage leaves 
   );
 });
 
+test("a proxy's 407 sets no cookie for the origin", (t) => {
+  const h = harness(cookies, { url: URL_A, credentials: 'include' });
+  t.is(h.stage.onHead!(head(407, ['Proxy-Authenticate', 'Basic realm="p"', 'Set-Cookie', 'injected=1'])), undefined);
+  t.is(h.session._storage.store.size, 0);
+});
+
 test('each hop carries the cookies of its own URL, longest path first', async (t) => {
   const h = await withStored({ url: 'http://a.example.test/app/page', credentials: 'include' }, [
     ['http://a.example.test/', 'root=1'],

@@ -1,8 +1,8 @@
 // Cookies on the wire, per hop, with Electron's credentials matrix: by default none are sent or
 // stored (HTTP auth still works); `useSessionCookies: true` or `credentials: 'include'` send and
 // store them; 'omit' neither; 'same-origin' only on hops whose URL has the origin of `origin`.
-// Each hop carries the cookies chosen for its own URL; Set-Cookie is stored from every head —
-// redirects and 401/407 included — before any other stage decides about that head (this stage
+// Each hop carries the cookies chosen for its own URL; Set-Cookie is stored from every origin
+// head — redirects and 401s included — before any other stage decides about that head (this stage
 // is last in the list, so it sees heads first). SameSite is decided as Chromium does for a
 // request with no browser context: the site for cookies is the request's first URL (Electron
 // sets it so, and redirects do not update it), the initiator is `origin` (or an Origin header);
@@ -66,7 +66,9 @@ export function cookies(control: HopControl): Stage {
 
     onHead(head: HopHead): Verdict {
       const url = state.url;
-      if (!usable(url)) return undefined;
+      // A 407 comes from the proxy, not from the origin whose cookies these would become (the
+      // cookie injection Firefox closed in 2015, MFSA 2015-04).
+      if (head.statusCode === 407 || !usable(url)) return undefined;
       const values = rawHeaderValues(head.rawHeaders, 'set-cookie');
       if (values.length === 0) return undefined;
       const store = state.session._storage.store;

@@ -21,7 +21,7 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   // else decides about it, and any other head (a redirect too) proves what this hop offered,
   // as Chromium's network transaction records credentials before URLRequest follows a redirect.
   authentication, // credentials up front
-  // Last, so it sees every head first: Set-Cookie of a redirect or a 401/407 is stored before
+  // Last, so it sees every head first: Set-Cookie of a redirect or a 401 is stored before
   // the redirect is followed or 'login' is emitted; on the way out it runs after
   // requestHeaders, whose application Cookie header it may replace.
   cookies, // the credentials matrix: Cookie per hop, Set-Cookie stored
