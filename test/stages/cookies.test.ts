@@ -251,3 +251,19 @@ test('the Cookie header follows every change to the store and every expiry, thou
   await h.session.cookies.remove(URL_A, 'k');
   t.deepEqual((await h.prepare()).lines, []);
 });
+
+test('an insecure URL cannot shadow a Secure cookie of the same name (RFC 6265bis "leave secure cookies alone")', async (t) => {
+  const h = harness(cookies, { url: 'http://a.example.test/', credentials: 'include' });
+  const store = h.session._storage.store;
+  store.storeFromResponse('s=good; Secure; Domain=example.test', new URL('https://www.example.test/'), 'strict');
+  t_onHead(h, 's=evil');
+  t_onHead(h, 's=evil; Path=/sub');
+  t_onHead(h, 'other=fine');
+  t.deepEqual(store.all().map((c) => `${c.key}=${c.value}`), ['s=good', 'other=fine']);
+  await t.throwsAsync(h.session.cookies.set({ url: 'http://a.example.test/', name: 's', value: 'evil' }), {
+    message: 'Failed to set cookie - The cookie was not set because it would have overwritten a Secure cookie from an insecure context.',
+  });
+  // Over https (or a local URL) the cookie may be replaced.
+  store.storeFromResponse('s=new; Domain=example.test', new URL('https://a.example.test/'), 'strict');
+  t.deepEqual(store.all().map((c) => `${c.key}=${c.value}:${c.secure}`), ['s=new:false', 'other=fine:false']);
+});

@@ -4,7 +4,8 @@
 // and tough-cookie does not: size limits, the 400-day expiry cap, SameSite=None needing Secure,
 // an already-expired cookie deleting its equivalent instead of being stored, and eviction per
 // site and overall. Everything is synchronous: a stage reads and writes it between hops.
-import { Cookie, CookieJar, MemoryCookieStore } from 'tough-cookie';
+import { canonicalDomain, Cookie, CookieJar, defaultPath, domainMatch, MemoryCookieStore, pathMatch } from 'tough-cookie';
+import { isPotentiallyTrustworthy } from '../fetch-metadata';
 import { registrableDomain } from './site';
 
 export type ChangeCause =
@@ -119,6 +120,7 @@ export class CookieStore {
   readonly jar: CookieJar;
   private readonly _listeners: ChangeListener[] = [];
   private _count = 0;
+  private _secureCount = 0;
   private readonly _perSite = new Map<string, number>();
   /** Cookie headers by `cookieHeader` key; emptied by every change to the store. */
   private readonly _headers = new Map<string, { header: string; cookies: Cookie[]; validUntil: number; touched: number }>();
@@ -177,6 +179,7 @@ export class CookieStore {
     if (cookie === undefined || !acceptable(cookie)) return;
     // Lax by default: in a cross-site context only SameSite=None cookies may be set.
     if (context === 'none' && cookie.sameSite !== 'none') return;
+    if (this._shadowsSecureCookie(cookie, url)) return;
     try {
       this.jar.setCookieSync(cookie, url.href, { http: true, sameSiteContext: context, ignoreError: true });
     } catch {
@@ -190,6 +193,9 @@ export class CookieStore {
   storeExplicit(cookie: Cookie, url: string): void {
     const problem = problemOf(cookie);
     if (problem !== null) throw new Error(problem);
+    if (this._shadowsSecureCookie(cookie, new URL(url))) {
+      throw new Error('The cookie was not set because it would have overwritten a Secure cookie from an insecure context.');
+    }
     this.jar.setCookieSync(cookie, url, { http: true, sameSiteContext: 'strict' });
   }
 
@@ -231,6 +237,20 @@ export class CookieStore {
       this._store._put(cookie);
       this._counted(cookie, 1);
     }
+  }
+
+  /** RFC 6265bis "leave secure cookies alone": an insecure URL may not set a cookie that has
+   * the name of a Secure one whose domain and path overlap with it. */
+  private _shadowsSecureCookie(cookie: Cookie, url: URL): boolean {
+    if (cookie.secure || this._secureCount === 0 || isPotentiallyTrustworthy(url)) return false;
+    const domain = (cookie.domain ? canonicalDomain(cookie.domain) : null) ?? url.hostname;
+    const path = cookie.path?.startsWith('/') ? cookie.path : defaultPath(url.pathname);
+    for (const existing of this._everything()) {
+      if (!existing.secure || existing.key !== cookie.key) continue;
+      const overlap = domainMatch(existing.domain!, domain, false) || domainMatch(domain, existing.domain!, false);
+      if (overlap && pathMatch(path, existing.path!)) return true;
+    }
+    return false;
   }
 
   // ---- the store's side (called by ObservedStore) -------------------------------------------
@@ -277,6 +297,7 @@ export class CookieStore {
   private _counted(cookie: Cookie, delta: number): void {
     this._headers.clear();
     this._count += delta;
+    if (cookie.secure) this._secureCount += delta;
     const site = registrableDomain(cookie.domain!);
     const count = (this._perSite.get(site) ?? 0) + delta;
     if (count <= 0) this._perSite.delete(site);
