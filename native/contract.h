@@ -114,6 +114,7 @@ struct HopExtras {
   long connect_timeout_ms = 0;  // 0 = libcurl's default. Only test/net-errors.test.ts sets it, to bound a TLS handshake that never completes
   long max_recv_speed = 0;  // bytes per second the response may arrive at (CURLOPT_MAX_RECV_SPEED_LARGE, session network emulation); 0 = no cap
   long max_send_speed = 0;  // bytes per second the request body may leave at (CURLOPT_MAX_SEND_SPEED_LARGE, session network emulation); 0 = no cap
+  long resolver_cleared_ms_ago = 0;  // milliseconds since the session's host resolver cache was cleared (at least 1): DNS answers cached before that are not used; 0 = no recent clear
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -130,6 +131,7 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("connectTimeoutMs", &extras.connect_timeout_ms);
   visit("maxRecvSpeed", &extras.max_recv_speed);
   visit("maxSendSpeed", &extras.max_send_speed);
+  visit("resolverClearedMsAgo", &extras.resolver_cleared_ms_ago);
 }
 
 struct ContractEntry {
@@ -208,6 +210,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "connectTimeoutMs", static_cast<double>(1)},
     {"hopExtras", "maxRecvSpeed", static_cast<double>(1)},
     {"hopExtras", "maxSendSpeed", static_cast<double>(1)},
+    {"hopExtras", "resolverClearedMsAgo", static_cast<double>(1)},
 };
 
 }  // namespace curlnet

@@ -166,6 +166,12 @@ bool Transfer::ConfigureRequest(std::string* error) {
   if (s.extras.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.extras.connect_timeout_ms);
   if (s.extras.max_recv_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(s.extras.max_recv_speed));
   if (s.extras.max_send_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(s.extras.max_send_speed));
+  // libcurl's DNS cache lives in the multi handle and has no flush: an entry is stale for a hop
+  // once it is as old as the hop's DNS_CACHE_TIMEOUT, so a timeout of the whole seconds since
+  // the clear makes every answer from before it stale (and a few from just after, re-resolved).
+  if (s.extras.resolver_cleared_ms_ago > 0) {
+    curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, s.extras.resolver_cleared_ms_ago / 1000);
+  }
   return true;
 }
 

@@ -4,8 +4,10 @@ import { NetError } from './errors';
 import { IncomingMessage } from './incoming-message';
 import { fetch, isOnline, net, request, resolveHost } from './net';
 import { native } from './native';
-import { fromPartition, getDefaultSession, Session } from './session';
 import { Protocol, type ProtocolHandler } from './protocol/protocol';
+import { fromPartition, fromPath, getDefaultSession, Session } from './session';
+import { Cookies } from './cookies/cookies';
+import { getUserDataPath, setUserDataPath } from './cookies/storage-path';
 
 /** Electron's `protocol` module: the default session's protocol handlers. */
 export const protocol = {
@@ -25,6 +27,10 @@ export const session = {
     return getDefaultSession();
   },
   fromPartition,
+  fromPath,
+  /** curl-net extension: where persist: partitions live (Electron: app's userData). */
+  setUserDataPath,
+  getUserDataPath,
 };
 
 /** Versions of libcurl and the libraries it was built with (what this process loaded). */
@@ -32,7 +38,7 @@ export function versions(): ReturnType<ReturnType<typeof native>['versions']> {
   return native().versions();
 }
 
-export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMessage, NetError, Session };
+export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMessage, NetError, Session, Cookies };
 export type { ClientRequestConstructorOptions } from './request-options';
 export type { UploadProgressInfo } from './client-request';
 export type { AuthInfo } from './stages/authentication';
@@ -61,3 +67,4 @@ export type { ClientRequestEvents } from './client-request';
 export type { IncomingMessageEvents } from './incoming-message';
 export type { NetworkEmulationOptions } from './session-controls/network-emulation';
 export type { UploadProgressInfo as UploadProgress } from './client-request';
+export type { ElectronCookie as Cookie, CookiesGetFilter, CookiesSetDetails } from './cookies/cookies';

@@ -189,6 +189,11 @@ export interface HopExtras {
    * emulation); 0 = no cap
    */
   maxSendSpeed?: number;
+  /**
+   * milliseconds since the session's host resolver cache was cleared (at least 1): DNS answers
+   * cached before that are not used; 0 = no recent clear
+   */
+  resolverClearedMsAgo?: number;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -292,5 +297,6 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     connectTimeoutMs: 1,
     maxRecvSpeed: 1,
     maxSendSpeed: 1,
+    resolverClearedMsAgo: 1,
   },
 };

@@ -1,8 +1,13 @@
 // Session: the state requests share — a libcurl connection pool (one multi handle on the
 // curl thread), user agent, and (as later capabilities land) proxy configuration, the HTTP
 // auth cache and cookies. Same partition string, same Session object.
+import { EventEmitter } from 'node:events';
+import * as path from 'node:path';
 import { AuthCache } from './auth-cache';
 import { HopRegistry } from './hop-registry';
+import type { Cookies } from './cookies/cookies';
+import { ClearDataOptions, clearDataFilter, clearStorageData, ClearStorageDataOptions, SessionStorage } from './cookies/session-storage';
+import { partitionStoragePath } from './cookies/storage-path';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -34,7 +39,7 @@ export interface ConnectionLimits {
   maxConnections?: number;
 }
 
-export class Session {
+export class Session extends EventEmitter {
   /** @internal */ readonly _id: number;
   /** @internal */ readonly _partition: string;
   private _userAgent: string | undefined;
@@ -56,19 +61,68 @@ export class Session {
   /** @internal What enableNetworkEmulation() set. */
   _networkConditions: NetworkConditions = NO_EMULATION;
 
+  /** @internal Cookies, and the storage path of a persistent session (ts/cookies/). */
+  readonly _storage: SessionStorage;
+
   /** @internal */
-  constructor(token: symbol, partition: string, _options: FromPartitionOptions) {
+  constructor(token: symbol, partition: string, _options: FromPartitionOptions, storagePath: string | null = null) {
+    super();
     if (token !== kCreate) throw new Error("Session objects cannot be created with 'new'");
     this._id = nextSessionId++;
     this._partition = partition;
+    this._storage = new SessionStorage(storagePath);
   }
 
-  static [Symbol.hasInstance](value: unknown): boolean {
+  get cookies(): Cookies {
+    return this._storage.cookies;
+  }
+
+  /** The directory of a persistent session's data; null in memory. */
+  get storagePath(): string | null {
+    return this._storage.storagePath;
+  }
+
+  getStoragePath(): string | null {
+    return this._storage.storagePath;
+  }
+
+  /** Clears cookies (the only storage curl-net has; other names are ignored). */
+  clearStorageData(options?: ClearStorageDataOptions): Promise<void> {
+    clearStorageData(this._storage, options);
+    return Promise.resolve();
+  }
+
+  /** Clears cookies and the HTTP auth cache (Chromium's "cookies" data type takes the HTTP
+   * auth cache with it), for all or some origins. */
+  clearData(options?: ClearDataOptions): Promise<void> {
+    let filter: ReturnType<typeof clearDataFilter>;
+    try {
+      filter = clearDataFilter(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (filter.clearCookies) {
+      this._storage.clearCookies(filter.which);
+      if (options?.origins === undefined && options?.excludeOrigins === undefined) this._authCache.clear();
+    }
+    return Promise.resolve();
+  }
+
+  /** @internal When clearHostResolverCache() last ran (ms since the epoch; 0 = never). */
+  _resolverClearedAt = 0;
+
+  /** Later hops use no DNS answer cached before this call (ts/stages/host-resolver.ts). */
+  clearHostResolverCache(): Promise<void> {
+    this._resolverClearedAt = Date.now();
+    return Promise.resolve();
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true;
   }
 
   isPersistent(): boolean {
-    return this._partition === '' || this._partition.startsWith('persist:');
+    return this._partition === '' || this._partition.startsWith('persist:') || this._storage.storagePath !== null;
   }
 
   getUserAgent(): string {
@@ -214,15 +268,36 @@ export class Session {
 Object.defineProperty(Session.prototype, kBrand, { value: true });
 
 const partitions = new Map<string, Session>();
+/** Persistent sessions by storage path: persist:NAME and fromPath() of its directory are one. */
+const byStoragePath = new Map<string, Session>();
+
+function persistentSession(partition: string, storagePath: string, options: FromPartitionOptions): Session {
+  let existing = byStoragePath.get(storagePath);
+  if (existing === undefined) {
+    existing = new Session(kCreate, partition, options, storagePath);
+    byStoragePath.set(storagePath, existing);
+  }
+  return existing;
+}
 
 export function fromPartition(partition: string, options: FromPartitionOptions = {}): Session {
   if (typeof partition !== 'string') throw new TypeError('`partition` should be a string');
   let existing = partitions.get(partition);
   if (existing === undefined) {
-    existing = new Session(kCreate, partition, options);
+    existing = partition.startsWith('persist:')
+      ? persistentSession(partition, partitionStoragePath(partition.slice('persist:'.length)), options)
+      : new Session(kCreate, partition, options);
     partitions.set(partition, existing);
   }
   return existing;
+}
+
+/** A persistent session stored at `directory` (absolute); the same path gives the same session. */
+export function fromPath(directory: string, options: FromPartitionOptions = {}): Session {
+  if (typeof directory !== 'string' || directory === '') throw new Error('An empty path was specified');
+  if (!path.isAbsolute(directory)) throw new Error('An absolute path was not provided');
+  const storagePath = path.resolve(directory);
+  return persistentSession('', storagePath, options);
 }
 
 export function getDefaultSession(): Session {

@@ -5,12 +5,18 @@ import { loadCurlNet, setupSession } from '../lib/curl-net-session.mjs';
 export async function create(spec) {
   const curlnet = loadCurlNet();
   const { net } = curlnet;
-  const { info } = await setupSession(curlnet, spec);
+  const { ses, info } = await setupSession(curlnet, spec);
+  // The 'cookies' scenario: the cookie stage on, with an empty store or 50 cookies for the URL.
+  const useSessionCookies = spec.variant === 'cookies0' || spec.variant === 'cookies50';
+  if (spec.variant === 'cookies50') {
+    for (let i = 0; i < 50; i++) await ses.cookies.set({ url: spec.url, name: `cookie${i}`, value: `value-${i}-${'x'.repeat(16)}` });
+    info.cookies = (await ses.cookies.get({ url: spec.url })).length;
+  }
   return {
     info,
     get(url) {
       return new Promise((resolve, reject) => {
-        const req = net.request({ url, method: 'GET' });
+        const req = net.request(useSessionCookies ? { url, method: 'GET', useSessionCookies } : { url, method: 'GET' });
         if (spec.fresh) req.setHeader('Connection', 'close');
         req.on('response', (res) => {
           let n = 0;

@@ -51,6 +51,8 @@ export function clientLabel(c) {
   if (c.variant === 'buf16k') label += ' (16 KiB buffer)';
   if (c.variant === 'buf512k') label += ' (512 KiB buffer)';
   if (c.variant === 'webrequest') label += ', one onBeforeSendHeaders listener';
+  if (c.variant === 'cookies0') label += ', useSessionCookies, empty store';
+  if (c.variant === 'cookies50') label += ', useSessionCookies, 50 cookies sent';
   if (c.variant === 'bundled') label += c.client === 'c-multiloop' ? ' (bundled libcurl)' : ', prebuilt (bundled libcurl)';
   return label;
 }
@@ -146,6 +148,15 @@ export function buildCells(cfg, srv) {
       n: q ? 128 : 256, warmup: 64, durationS: 0, timeoutS: 120, stallS: 30,
       clients: [...NODE_H1, { client: 'c-multiloop', variant: 'buf512k' }],
     }, keyModes);
+  }
+  // S8: what cookies cost the JS thread: the h1 12 B c=64 cell with the cookie stage on
+  // (useSessionCookies) and an empty store, and with 50 cookies for the URL in the store.
+  if (only(['cookies'])) {
+    add({
+      id: 'cookies-h1-12b-c64', scenario: 'cookies', title: 'HTTP/1.1 GET, 12 B body, c=64: no cookies vs 50 cookies per request',
+      c: 64, unit: 'rps', op: 'get', url: `${srv.urls.h1}/hello`, expectBytes: SIZES.small, servers: ['nginx'], ...small,
+      clients: [{ client: 'curl-net-request' }, { client: 'curl-net-request', variant: 'cookies0' }, { client: 'curl-net-request', variant: 'cookies50' }],
+    });
   }
   return cells;
 }

@@ -322,7 +322,7 @@ const NSS_WRAPPER_CANDIDATES = [
   '/usr/lib64/libnss_wrapper.so',
 ];
 
-function nssWrapperPath(): string | null {
+export function nssWrapperPath(): string | null {
   return NSS_WRAPPER_CANDIDATES.find((p) => fs.existsSync(p)) ?? null;
 }
 

@@ -4,6 +4,8 @@
 // changes, and sees responses before it.
 import { admission } from './admission';
 import { authentication } from './authentication';
+import { cookies } from './cookies';
+import { hostResolver } from './host-resolver';
 import { protocolHandlers } from './protocol-handlers';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
@@ -20,19 +22,23 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   protocolHandlers,
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
+  hostResolver, // DNS answers cached before clearHostResolverCache() are not used
   requestHeaders, // what goes on the wire besides the application's headers
   sessionConditions, // in flight for closeAllConnections(); network emulation per hop
   redirects, // 3xx → 'redirect', the next hop
-  // Sees responses first: a 401/407 becomes 'login' before anything else looks at it, and any
-  // other head (a redirect too) proves what this hop offered, as Chromium's network
-  // transaction records credentials before URLRequest follows a redirect.
+  // Sees responses after webRequest and cookies only: a 401/407 becomes 'login' before anything
+  // else decides about it, and any other head (a redirect too) proves what this hop offered,
+  // as Chromium's network transaction records credentials before URLRequest follows a redirect.
   authentication, // credentials up front
+  // Below authentication and redirects, so it sees every head before they decide: Set-Cookie of
+  // a redirect or a 401 is stored before the redirect is followed or 'login' is emitted. On the
+  // way out it runs after requestHeaders, whose application Cookie header it may replace.
+  cookies, // the credentials matrix: Cookie per hop, Set-Cookie stored
   // webRequest's other hooks. Last on the way out: onBeforeSendHeaders sees every header the
-  // stages above wrote (libcurl adds Host and the credentials later, as Chromium's network
-  // transaction does). First on the way back: onHeadersReceived may rewrite a head before
-  // login and redirects look at it. A cookies stage belongs ABOVE this line (between
-  // requestHeaders and redirects): its Cookie header is then visible to onBeforeSendHeaders
-  // and its Set-Cookie handling sees the head as onHeadersReceived left it, as in Chromium.
+  // stages above wrote, the Cookie header included (libcurl adds Host and the credentials
+  // later, as Chromium's network transaction does). First on the way back: onHeadersReceived
+  // may rewrite a head (a Set-Cookie it adds is stored) before cookies, login and redirects
+  // look at it, as in Chromium.
   webRequest,
 ]);
 
