@@ -68,7 +68,8 @@ export class SessionProxy {
 
   private resolver(): ProxyResolver {
     if (this._resolver === null) {
-      this._resolver = new ProxyResolver();
+      // A change to the desktop's proxy settings found by polling makes cached plans stale.
+      this._resolver = new ProxyResolver({ onSystemConfigChange: () => this._byOrigin.clear() });
       void this._resolver.setConfig(this._config);
     }
     return this._resolver;
