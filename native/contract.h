@@ -112,6 +112,8 @@ struct HopExtras {
   std::string proxy_ca_file;  // PEM bundle for an HTTPS proxy ('' = the hop's caFile)
   long stream_weight = 0;  // HTTP/2 stream weight; 0 = libcurl's default
   long connect_timeout_ms = 0;  // 0 = libcurl's default. Only test/net-errors.test.ts sets it, to bound a TLS handshake that never completes
+  std::string connect_to;  // CURLOPT_CONNECT_TO entry HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT ('' = none): host mapping rules (ts/stages/host-mapping.ts)
+  long gssapi_delegation = 0;  // CURLOPT_GSSAPI_DELEGATION: 0 none (libcurl's default), 1 policy flag, 2 always (auth-negotiate-delegate-allowlist)
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -126,6 +128,8 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("proxyCaFile", &extras.proxy_ca_file);
   visit("streamWeight", &extras.stream_weight);
   visit("connectTimeoutMs", &extras.connect_timeout_ms);
+  visit("connectTo", &extras.connect_to);
+  visit("gssapiDelegation", &extras.gssapi_delegation);
 }
 
 struct ContractEntry {
@@ -202,6 +206,8 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "proxyCaFile", static_cast<double>(0)},
     {"hopExtras", "streamWeight", static_cast<double>(1)},
     {"hopExtras", "connectTimeoutMs", static_cast<double>(1)},
+    {"hopExtras", "connectTo", static_cast<double>(0)},
+    {"hopExtras", "gssapiDelegation", static_cast<double>(1)},
 };
 
 }  // namespace curlnet

@@ -57,6 +57,7 @@ Transfer::~Transfer() {
     pool_->Give(easy_);
   }
   if (header_list_) curl_slist_free_all(header_list_);
+  if (connect_to_) curl_slist_free_all(connect_to_);
 }
 
 bool Transfer::AppendHeader(const char* line) {
@@ -164,6 +165,14 @@ bool Transfer::ConfigureRequest(std::string* error) {
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kReceiveBufferSize);
   if (s.extras.stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, s.extras.stream_weight);
   if (s.extras.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.extras.connect_timeout_ms);
+  if (!s.extras.connect_to.empty()) {
+    connect_to_ = curl_slist_append(nullptr, s.extras.connect_to.c_str());
+    if (connect_to_ == nullptr) {
+      *error = "out of memory";
+      return false;
+    }
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to_);
+  }
   return true;
 }
 
@@ -185,6 +194,7 @@ void Transfer::ConfigureAuth() {
     curl_easy_setopt(h, CURLOPT_PASSWORD, s.extras.password.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPAUTH, s.extras.http_auth);
   }
+  if (s.extras.gssapi_delegation != 0) curl_easy_setopt(h, CURLOPT_GSSAPI_DELEGATION, s.extras.gssapi_delegation);
   if (!s.proxy.empty() && s.extras.proxy_auth != 0) {
     curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.extras.proxy_username.c_str());
     curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, s.extras.proxy_password.c_str());

@@ -114,6 +114,7 @@ class Transfer {
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
   curl_slist* header_tail_ = nullptr;
+  curl_slist* connect_to_ = nullptr;  // CURLOPT_CONNECT_TO, alive as long as the handle uses it
   char error_buffer_[CURL_ERROR_SIZE] = {};
   int pause_bits_ = 0;
 

@@ -5,6 +5,7 @@ import { IncomingMessage } from './incoming-message';
 import { fetch, isOnline, net, request, resolveHost } from './net';
 import { native } from './native';
 import { fromPartition, getDefaultSession, Session } from './session';
+import { commandLine, configure } from './switches/command-line';
 
 export const session = {
   get defaultSession(): Session {
@@ -19,6 +20,9 @@ export function versions(): ReturnType<ReturnType<typeof native>['versions']> {
 }
 
 export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMessage, NetError, Session };
+// Chromium's networking switches, process-wide (docs/api.md "Command-line switches").
+export { commandLine, configure };
+export type { ConfigureOptions } from './switches/command-line';
 export type { ClientRequestConstructorOptions } from './request-options';
 export type { UploadProgressInfo } from './client-request';
 export type { AuthInfo } from './stages/authentication';

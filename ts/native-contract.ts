@@ -179,6 +179,16 @@ export interface HopExtras {
    * never completes
    */
   connectTimeoutMs?: number;
+  /**
+   * CURLOPT_CONNECT_TO entry HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT ('' = none): host mapping
+   * rules (ts/stages/host-mapping.ts)
+   */
+  connectTo?: string;
+  /**
+   * CURLOPT_GSSAPI_DELEGATION: 0 none (libcurl's default), 1 policy flag, 2 always
+   * (auth-negotiate-delegate-allowlist)
+   */
+  gssapiDelegation?: number;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -280,5 +290,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     proxyCaFile: 0,
     streamWeight: 1,
     connectTimeoutMs: 1,
+    connectTo: 0,
+    gssapiDelegation: 1,
   },
 };

@@ -4,6 +4,7 @@
 // changes, and sees responses before it.
 import { admission } from './admission';
 import { authentication } from './authentication';
+import { hostMapping } from './host-mapping';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -12,6 +13,7 @@ import type { StageFactory } from './stage';
 export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
+  hostMapping, // --host-rules / --host-resolver-rules for direct hops
   requestHeaders, // what goes on the wire besides the application's headers
   redirects, // 3xx → 'redirect', the next hop
   // Sees responses first: a 401/407 becomes 'login' before anything else looks at it, and any
