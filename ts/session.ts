@@ -2,6 +2,8 @@
 // curl thread), user agent, and (as later capabilities land) proxy configuration, the HTTP
 // auth cache and cookies. Same partition string, same Session object.
 import { AuthCache } from './auth-cache';
+import { setSessionAmbientAllowlist } from './ambient-auth-policy';
+import { authAllowlist } from './switches/network-switches';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -121,6 +123,14 @@ export class Session {
   /** Fetches the PAC script again. */
   forceReloadProxyConfig(): Promise<void> {
     return this._proxy.reload();
+  }
+
+  /** Servers whose Negotiate challenges the process's own Kerberos identity may answer
+   * (Electron's pattern list, e.g. '*.corp.example,intranet'); proxies always may. Replaces
+   * --auth-server-allowlist for this session. */
+  allowNTLMCredentialsForDomains(domains: string): void {
+    if (typeof domains !== 'string') throw new TypeError(`Error processing argument at index 0, conversion failure from ${typeof domains}`);
+    setSessionAmbientAllowlist(this, authAllowlist(domains));
   }
 
   /** Empties the HTTP auth cache (server and proxy credentials). */
