@@ -81,6 +81,15 @@ export class SessionProxy {
     return this._resolver;
   }
 
+  /** Where the configuration in force comes from, for logs: 'setProxy:<mode>',
+   * 'switches:<mode>', or 'system:<gsettings|kioslaverc|env>'. */
+  describeSource(): string {
+    if (this._config !== null) return `setProxy:${this._config.mode ?? (this._config.pacScript ? 'pac_script' : 'fixed_servers')}`;
+    const fromSwitches = networkSwitches().proxyConfig;
+    if (fromSwitches !== null) return `switches:${fromSwitches.mode}`;
+    return `system:${this._resolver?.systemSettingsSource ?? 'env'}`;
+  }
+
   /** Switches changed since the default configuration was applied: apply it again. */
   private _refreshDefault(): void {
     if (this._config === null && this._resolver !== null && this._defaultVersion !== switchesVersion()) this._applyDefault(this._resolver);

@@ -2,6 +2,7 @@
 // curl thread), user agent, and (as later capabilities land) proxy configuration, the HTTP
 // auth cache and cookies. Same partition string, same Session object.
 import { AuthCache } from './auth-cache';
+import { NetLog, netLogOf } from './observability/net-log';
 import { setSessionAmbientAllowlist } from './ambient-auth-policy';
 import { authAllowlist } from './switches/network-switches';
 import { native } from './native';
@@ -131,6 +132,12 @@ export class Session {
   allowNTLMCredentialsForDomains(domains: string): void {
     if (typeof domains !== 'string') throw new TypeError(`Error processing argument at index 0, conversion failure from ${typeof domains}`);
     setSessionAmbientAllowlist(this, authAllowlist(domains));
+  }
+
+  /** Electron's NetLog for this session: startLogging(path, { captureMode, maxFileSize }),
+   * stopLogging(), currentlyLogging. Records this session's requests. */
+  get netLog(): NetLog {
+    return netLogOf(this);
   }
 
   /** Empties the HTTP auth cache (server and proxy credentials). */
