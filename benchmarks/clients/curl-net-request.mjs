@@ -1,6 +1,6 @@
 // curl-net net.request(): ClientRequest + IncomingMessage, body consumed with 'data' events the way
 // an Electron app does it. Upload: chunkedEncoding = true, write() honouring its return value.
-import { loadCurlNet, setupSession } from '../lib/curl-net-session.mjs';
+import { closeSession, loadCurlNet, setupSession } from '../lib/curl-net-session.mjs';
 
 export async function create(spec) {
   const curlnet = loadCurlNet();
@@ -8,6 +8,7 @@ export async function create(spec) {
   const { info } = await setupSession(curlnet, spec);
   return {
     info,
+    close: () => closeSession(curlnet),
     get(url) {
       return new Promise((resolve, reject) => {
         const req = net.request({ url, method: 'GET' });

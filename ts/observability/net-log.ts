@@ -74,6 +74,10 @@ interface QueuedEvent {
   params?: object;
 }
 
+/** Queued events are written at least this often, and whenever this many are waiting. */
+const FLUSH_MS = 250;
+const FLUSH_EVENTS = 4096;
+
 function now(): string {
   return String(Math.round(performance.now()));
 }
@@ -87,7 +91,7 @@ function netErrorNumber(error: Error): number | undefined {
 class NetLogFile {
   private readonly stream: fs.WriteStream;
   private queue: QueuedEvent[] = [];
-  private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
   private written = 0;
   private first = true;
   dropped = 0;
@@ -114,21 +118,33 @@ class NetLogFile {
 
   add(event: QueuedEvent): void {
     this.queue.push(event);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    if (this.queue.length >= FLUSH_EVENTS) this.flush();
+    else if (this.timer === null) {
+      // Coalesced: one serialisation and one write per FLUSH_MS (or FLUSH_EVENTS events), not
+      // per request. Unref'd: a log never keeps the process alive (stopLogging() completes it).
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
     }
   }
 
   private flush(): void {
-    this.scheduled = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     const batch = this.queue;
     this.queue = [];
+    if (batch.length === 0) return;
+    if (this.maxFileSize === 0) {
+      // One stringify for the whole batch: "[e1,e2]" → "e1,\ne2" costs less than one per event.
+      const json = JSON.stringify(batch);
+      this.stream.write(`${this.first ? '' : ',\n'}${json.slice(1, -1)}`);
+      this.first = false;
+      return;
+    }
     let text = '';
     for (const event of batch) {
       const json = `${this.first ? '' : ',\n'}${JSON.stringify(event)}`;
       const size = Buffer.byteLength(json);
-      if (this.maxFileSize > 0 && this.written + size > this.maxFileSize) {
+      if (this.written + size > this.maxFileSize) {
         this.dropped++;
         continue;
       }
@@ -247,7 +263,7 @@ class NetLogSink implements RequestSink {
     for (const line of hop.extraLines) headers.push(this.line(line));
     if (hop.offersServerCredentials) headers.push(this.sensitive ? 'Authorization: (credentials offered by libcurl)' : 'Authorization: [credentials offered; stripped]');
     if (hop.offersProxyCredentials) headers.push(this.sensitive ? 'Proxy-Authorization: (credentials offered by libcurl)' : 'Proxy-Authorization: [credentials offered; stripped]');
-    const target = new URL(hop.url);
+    const target = state.url;
     this.emit(request, 'HTTP_TRANSACTION_SEND_REQUEST_HEADERS', PHASE.PHASE_NONE, {
       line: `${hop.method} ${hop.proxy !== '' && target.protocol === 'http:' ? this.url(hop.url) : `${target.pathname}${target.search}`} HTTP/1.1\r\n`,
       headers,
