@@ -10,7 +10,7 @@ import { parsePacEntries } from './pac-result';
 import { parseProxyRules, ProxyRules, rulesAreEmpty, rulesForUrl } from './proxy-rules';
 import { parseTargetUrl, sanitizedPacUrl, TargetUrl } from './target-url';
 import { ProxyChoice, ProxyConfig, ProxyMode, ProxyServer } from './types';
-import { DesktopProxyReading, readDesktopProxyConfig, readingKey, usesDesktopStore } from './system';
+import { DesktopProxyReading, pollDesktopProxyConfig, readDesktopProxyConfig, readingKey, usesDesktopStore } from './system';
 
 export interface ProxyResolverOptions {
   /** Fetches a PAC script; default: node:http/https (never proxied), file:, data:. */
@@ -249,7 +249,7 @@ export class ProxyResolver {
     this.systemPoll = setInterval(() => {
       if (busy) return;
       busy = true;
-      void readDesktopProxyConfig(env, { command: this.options.gsettingsCommand })
+      void pollDesktopProxyConfig(env, { command: this.options.gsettingsCommand })
         .then(async (reading) => {
           if (generation !== this.generation || readingKey(reading) === this.systemKey) return;
           const applied = this.applySystemReading(reading, env);

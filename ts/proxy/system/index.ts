@@ -36,6 +36,22 @@ export async function readDesktopProxyConfig(env: NodeJS.ProcessEnv, options: GS
   return { desktop, store, config: settings === null ? null : configFromDesktopSettings(settings) };
 }
 
+/** Polls of the same environment (every session's resolver polls process.env) within this
+ * window share one read, so N sessions do not run N gsettings processes every interval. */
+const SHARED_POLL_MS = 1000;
+const recentPolls = new WeakMap<NodeJS.ProcessEnv, { at: number; reading: Promise<DesktopProxyReading | null> }>();
+
+/** readDesktopProxyConfig() for polling: shared with polls of the same environment that began
+ * less than a second ago. (setConfig() and forceReloadProxyConfig() always read afresh.) */
+export function pollDesktopProxyConfig(env: NodeJS.ProcessEnv, options: GSettingsReadOptions = {}): Promise<DesktopProxyReading | null> {
+  const recent = recentPolls.get(env);
+  const now = Date.now();
+  if (recent !== undefined && now - recent.at < SHARED_POLL_MS) return recent.reading;
+  const reading = readDesktopProxyConfig(env, options);
+  recentPolls.set(env, { at: now, reading });
+  return reading;
+}
+
 /** Stable text of a reading, to tell whether a poll found a change. */
 export function readingKey(reading: DesktopProxyReading | null): string {
   return JSON.stringify(reading);
