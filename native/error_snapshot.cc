@@ -11,7 +11,7 @@ long InfoLong(CURL* easy, CURLINFO info) {
 
 }  // namespace
 
-void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, Event* done) {
+void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, bool detailed, Event* done) {
   done->num[kDoneCurlCode] = result;
   done->num[kDoneOsErrno] = InfoLong(easy, CURLINFO_OS_ERRNO);
   done->num[kDoneConnectCode] = InfoLong(easy, CURLINFO_HTTP_CONNECTCODE);
@@ -26,6 +26,13 @@ void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, Event
   // A local port exists once TCP connected, whatever happened after (TLS, proxy, timeout);
   // CONNECT_TIME_T stays 0 on some of those paths in 7.88.1.
   if (InfoLong(easy, CURLINFO_LOCAL_PORT) != 0) done->num[kDoneFlags] = kDoneConnected;
+  if (detailed) {
+    done->num[kDonePrimaryPort] = InfoLong(easy, CURLINFO_PRIMARY_PORT);
+    // 0 new connections for a hop that connected: it reused a pooled one.
+    done->num[kDoneNumConnects] = InfoLong(easy, CURLINFO_NUM_CONNECTS);
+    char* ip = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr) done->text[kDoneRefPrimaryIp] = ip;
+  }
 
   if (error_buffer && error_buffer[0]) {
     done->text[kDoneRefErrorText] = error_buffer;

@@ -585,7 +585,7 @@ void Transfer::EmitDone(Event&& done) {
 Event Transfer::BuildDone(CURLcode result) {
   Event event(EventType::kDone, id());
   if (!decode_error_.empty()) result = CURLE_BAD_CONTENT_ENCODING;
-  CaptureOutcome(easy_, result, error_buffer_, &event);
+  CaptureOutcome(easy_, result, error_buffer_, (spec_->flags & kFlagObserved) != 0, &event);
   if (!decode_error_.empty()) event.text[kDoneRefErrorText] = "Error while processing content unencoding: " + decode_error_;
   event.text[kDoneRefConnectChallenges] = connect_challenges_;
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);

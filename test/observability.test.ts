@@ -211,6 +211,13 @@ testIf(test.serial, 'squid')('NetLog: authenticating proxy + redirect gives the 
   t.is(log.events.find((e: any) => names[e.type] === 'PROXY_RESOLUTION_SERVICE_RESOLVED_PROXY_LIST').params.proxy_info, `PROXY 127.0.0.1:${proxy.port}`);
   const retried = log.events.filter((e: any) => names[e.type] === 'HTTP_TRANSACTION_SEND_REQUEST_HEADERS')[1].params.headers;
   t.true(retried.some((h: string) => h.startsWith('Proxy-Authorization: [credentials offered')), JSON.stringify(retried));
+  const connect = log.events.filter((e: any) => names[e.type] === 'CONNECT_RESULT').map((e: any) => e.params);
+  t.true(connect.length >= 1);
+  for (const c of connect) {
+    t.is(c.address, `127.0.0.1:${proxy.port}`, 'the proxy is what the hop connected to');
+    t.is(typeof c.reused, 'boolean');
+    t.true(c.connected && c.used_proxy);
+  }
   for (const secret of ['url-secret', 'cookie-secret', 'setcookie-secret', proxy.password!]) t.false(text.includes(secret), `default mode leaked ${secret}`);
   t.regex(text, /Cookie: \[\d+ bytes were stripped\]/);
 
@@ -253,4 +260,23 @@ test.serial('--log-net-log (and --net-log-capture-mode) start the default sessio
   const log = JSON.parse(fs.readFileSync(file, 'utf8'));
   t.is(log.constants.logCaptureMode, 'IncludeSensitive');
   t.true(log.events.some((e: any) => e.params?.location === `http://127.0.0.1:${server.port}/final`));
+});
+
+test.serial('NetLog CONNECT_RESULT: the connected address, new then reused', async (t) => {
+  const server = await redirecting(t);
+  const ses = freshSession();
+  const file = path.join(tempDir(), 'reuse.json');
+  await ses.netLog.startLogging(file);
+  for (let i = 0; i < 2; i++) t.is((await run({ url: `http://127.0.0.1:${server.port}/final`, session: ses })).statusCode, 200);
+  await ses.netLog.stopLogging();
+  const log = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const type = log.constants.logEventTypes.CONNECT_RESULT;
+  const results = log.events.filter((e: any) => e.type === type).map((e: any) => e.params);
+  t.deepEqual(
+    results.map((p: any) => [p.address, p.reused, p.cert_verify_result]),
+    [
+      [`127.0.0.1:${server.port}`, false, 0],
+      [`127.0.0.1:${server.port}`, true, 0],
+    ],
+  );
 });

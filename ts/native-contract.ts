@@ -9,6 +9,11 @@ export const enum HopFlag {
   ForceContentLength = 1 << 1,
   /** the body arrives through write() until endUpload() (chunked upload) */
   StreamBody = 1 << 2,
+  /**
+   * an observer (NetLog, NODE_DEBUG) wants the connection details in Done (PrimaryIp, PrimaryPort,
+   * NumConnects)
+   */
+  Observed = 1 << 3,
 }
 
 /** libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras. */
@@ -42,11 +47,11 @@ export const enum EventType {
 /** Numbers before an event's own slots: Type, Id. */
 export const EVENT_HEADER_SLOTS = 2;
 /** The longest event's own numbers. */
-export const EVENT_NUMBERS = 11;
+export const EVENT_NUMBERS = 13;
 /** Numbers per event in a batch's Float64Array. */
-export const EVENT_STRIDE = 13;
+export const EVENT_STRIDE = 15;
 /** Entries per event in a batch's refs array. */
-export const EVENT_REFS = 2;
+export const EVENT_REFS = 3;
 
 /** Head event: its numbers, after the header. */
 export const enum HeadField {
@@ -98,14 +103,18 @@ export const enum DoneField {
   HttpAuthAvail = 8,
   ProxyAuthAvail = 9,
   BodyBytes = 10,
+  PrimaryPort = 11,
+  NumConnects = 12,
 }
 /**
  * ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
- * a refused CONNECT, '\n'-joined
+ * a refused CONNECT, '\n'-joined; PrimaryIp (and the PrimaryPort, NumConnects numbers): only for
+ * hops started with HopFlag Observed
  */
 export const enum DoneRef {
   ErrorText = 0,
   ConnectChallenges = 1,
+  PrimaryIp = 2,
 }
 
 /** Bits of a Head event's Flags slot. */
@@ -198,6 +207,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     Head: HopFlag.Head,
     ForceContentLength: HopFlag.ForceContentLength,
     StreamBody: HopFlag.StreamBody,
+    Observed: HopFlag.Observed,
   },
   curlAuth: {
     Basic: CurlAuth.Basic,
@@ -256,10 +266,13 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     HttpAuthAvail: DoneField.HttpAuthAvail,
     ProxyAuthAvail: DoneField.ProxyAuthAvail,
     BodyBytes: DoneField.BodyBytes,
+    PrimaryPort: DoneField.PrimaryPort,
+    NumConnects: DoneField.NumConnects,
   },
   doneRefs: {
     ErrorText: DoneRef.ErrorText,
     ConnectChallenges: DoneRef.ConnectChallenges,
+    PrimaryIp: DoneRef.PrimaryIp,
   },
   headFlags: {
     Chunked: HeadFlag.Chunked,

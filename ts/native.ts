@@ -111,6 +111,11 @@ export interface HopOutcome {
   message: string;
   /** Proxy-Authenticate challenges of a refused CONNECT, one per entry. */
   connectChallenges: string[];
+  /** Only for hops started with HopFlag.Observed that connected: the address (the proxy's when
+   * proxied) and how many new connections the hop made (0: it reused a pooled one). */
+  primaryIp?: string;
+  primaryPort?: number;
+  numConnects?: number;
 }
 
 export interface HopHead {
@@ -362,7 +367,8 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
       break;
     case EventType.Done: {
       const challenges = refs[r + DoneRef.ConnectChallenges] as string | undefined;
-      listener.onDone({
+      const primaryIp = refs[r + DoneRef.PrimaryIp] as string | undefined;
+      const outcome: HopOutcome = {
         curlCode: n[s + DoneField.CurlCode],
         osErrno: n[s + DoneField.OsErrno],
         connectCode: n[s + DoneField.ConnectCode],
@@ -376,7 +382,13 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
         bodyBytes: n[s + DoneField.BodyBytes],
         message: (refs[r + DoneRef.ErrorText] as string | undefined) ?? '',
         connectChallenges: challenges === undefined ? [] : challenges.split('\n'),
-      });
+      };
+      if (primaryIp !== undefined) {
+        outcome.primaryIp = primaryIp;
+        outcome.primaryPort = n[s + DoneField.PrimaryPort];
+        outcome.numConnects = n[s + DoneField.NumConnects];
+      }
+      listener.onDone(outcome);
       break;
     }
   }

@@ -50,7 +50,9 @@ class DebugSink implements RequestSink {
     write(request, `head ${head.statusCode}${challenge}`);
   }
   hopDone(request: ObservedRequest, outcome: HopOutcome): void {
-    if (outcome.curlCode !== 0) write(request, `hop ended: curl ${outcome.curlCode} ${outcome.message}`);
+    const address = outcome.primaryIp ? ` (${outcome.numConnects === 0 ? 'reused connection to' : 'new connection to'} ${outcome.primaryIp}:${outcome.primaryPort})` : '';
+    if (outcome.curlCode !== 0) write(request, `hop ended: curl ${outcome.curlCode} ${outcome.message}${address}`);
+    else if (address) write(request, `hop ended${address}`);
   }
   restarted(request: ObservedRequest, reason: Restart): void {
     const why =

@@ -287,6 +287,9 @@ class NetLogSink implements RequestSink {
   hopDone(request: ObservedRequest, outcome: HopOutcome): void {
     this.emit(request, 'CONNECT_RESULT', PHASE.PHASE_NONE, {
       connected: (outcome.flags & (1 << 5)) !== 0,
+      address: outcome.primaryIp ? (outcome.primaryIp.includes(':') ? `[${outcome.primaryIp}]:${outcome.primaryPort}` : `${outcome.primaryIp}:${outcome.primaryPort}`) : undefined,
+      // libcurl made no new connection for this hop: it reused a pooled one.
+      reused: outcome.primaryIp ? outcome.numConnects === 0 : undefined,
       used_proxy: (outcome.flags & (1 << 3)) !== 0,
       connect_response_code: outcome.connectCode || undefined,
       // OpenSSL's verify result (0 = the certificate chain and name were verified).
