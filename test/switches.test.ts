@@ -124,3 +124,19 @@ testIf(test.serial, 'squid')('--proxy-server, --proxy-bypass-list, --no-proxy-se
   resetSwitchesForTesting();
   t.is(await session.defaultSession.resolveProxy(origin.url('/')), 'DIRECT');
 });
+
+test.serial('configure({ argv: true }) reads the switches from the process\'s own arguments', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const path = await import('node:path');
+  const index = JSON.stringify(path.join(__dirname, '..', 'ts', 'index.js'));
+  const script = `const c = require(${index}); c.configure({ argv: true });
+    c.session.defaultSession.resolveProxy('http://e.test/').then((p) => {
+      console.log(JSON.stringify({ proxy: p, rules: c.commandLine.getSwitchValue('host-resolver-rules'), unknown: c.commandLine.hasSwitch('some-unknown-switch') }));
+    });`;
+  const child = spawnSync(process.execPath, ['-e', script, '--', '--proxy-server=argv-proxy.test:3128', '--host-resolver-rules=MAP * 127.0.0.1', '--some-unknown-switch'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  t.is(child.status, 0, child.stderr);
+  t.deepEqual(JSON.parse(child.stdout.trim()), { proxy: 'PROXY argv-proxy.test:3128', rules: 'MAP * 127.0.0.1', unknown: true });
+});

@@ -84,8 +84,8 @@ export const commandLine = {
   removeSwitch(name: string): void {
     if (switches.delete(normalise(name))) changed();
   },
-  /** Reads `--name[=value]` switches from `argv` (default: this process's arguments). */
-  appendArguments(argv: readonly string[] = process.argv.slice(2)): void {
+  /** Reads `--name[=value]` switches from `argv` (default: process.argv; the node binary and the script path are not switches). */
+  appendArguments(argv: readonly string[] = process.argv): void {
     for (const [name, value] of switchesFromArgv(argv)) switches.set(normalise(name), value);
     changed();
   },
