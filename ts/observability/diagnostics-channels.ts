@@ -113,5 +113,6 @@ class DiagnosticsSink implements RequestSink {
 }
 
 export function diagnosticsSink(): RequestSink | null {
-  return ALL.some((c) => c.hasSubscribers) ? new DiagnosticsSink() : null;
+  for (let i = 0; i < ALL.length; i++) if (ALL[i]!.hasSubscribers) return new DiagnosticsSink();
+  return null;
 }

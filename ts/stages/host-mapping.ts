@@ -24,19 +24,23 @@ function bracketed(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+class HostMapping implements Stage {
+  constructor(private readonly control: HopControl) {}
+
+  beforeHop(draft: HopDraft): void | Error {
+    const switches = networkSwitches();
+    if (switches.hostRules === null && switches.hostResolverRules === null) return;
+    const state = this.control.state;
+    if (state.proxy.host !== undefined) return;
+    const url = state.url;
+    const port = url.port !== '' ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 80);
+    const mapped = mappedEndpoint(url.hostname, port);
+    if (mapped === null) return;
+    if (mapped.notFound) return netError('ERR_NAME_NOT_RESOLVED');
+    draft.extras.connectTo = `${bracketed(url.hostname)}:${port}:${bracketed(mapped.host)}:${mapped.port}`;
+  }
+}
+
 export function hostMapping(control: HopControl): Stage {
-  return {
-    beforeHop(draft: HopDraft): void | Error {
-      const switches = networkSwitches();
-      if (switches.hostRules === null && switches.hostResolverRules === null) return;
-      const state = control.state;
-      if (state.proxy.host !== undefined) return;
-      const url = state.url;
-      const port = url.port !== '' ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 80);
-      const mapped = mappedEndpoint(url.hostname, port);
-      if (mapped === null) return;
-      if (mapped.notFound) return netError('ERR_NAME_NOT_RESOLVED');
-      draft.extras.connectTo = `${bracketed(url.hostname)}:${port}:${bracketed(mapped.host)}:${mapped.port}`;
-    },
-  };
+  return new HostMapping(control);
 }
