@@ -46,7 +46,7 @@ enum class EventType : uint8_t {
 constexpr int kEventHeaderSlots = 2;  // Type, Id
 constexpr int kEventNumbers = 13;  // Event::num
 constexpr int kEventStride = 15;  // numbers per event in a batch
-constexpr int kEventRefs = 3;  // refs-array entries per event
+constexpr int kEventRefs = 5;  // refs-array entries per event
 
 // Head event: Event::num slots and refs.
 enum HeadField { kHeadStatus = 0, kHeadVersionMajor = 1, kHeadVersionMinor = 2, kHeadFlags = 3 };
@@ -68,9 +68,11 @@ enum UploadConsumedField { kUploadConsumedBytes = 0 };
 // Done event: Event::num slots and refs.
 enum DoneField { kDoneCurlCode = 0, kDoneOsErrno = 1, kDoneConnectCode = 2, kDoneProxyError = 3, kDoneSslVerifyResult = 4, kDoneProxySslVerifyResult = 5, kDoneResponseCode = 6, kDoneFlags = 7, kDoneHttpAuthAvail = 8, kDoneProxyAuthAvail = 9, kDoneBodyBytes = 10, kDonePrimaryPort = 11, kDoneNumConnects = 12 };
 // ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
-// a refused CONNECT, '\n'-joined; PrimaryIp (and the PrimaryPort, NumConnects numbers): only for
-// hops started with HopFlag Observed
-enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1, kDoneRefPrimaryIp = 2 };
+// a refused CONNECT, '\n'-joined; only for hops started with HopFlag Observed: PrimaryIp (and the
+// PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
+// last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
+// the hop made a new TLS connection)
+enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1, kDoneRefPrimaryIp = 2, kDoneRefTlsInfo = 3, kDoneRefCertSubject = 4 };
 
 // Bits of a Head event's Flags slot.
 enum HeadFlags : uint32_t {
@@ -190,6 +192,8 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneRefs", "ErrorText", static_cast<double>(kDoneRefErrorText)},
     {"doneRefs", "ConnectChallenges", static_cast<double>(kDoneRefConnectChallenges)},
     {"doneRefs", "PrimaryIp", static_cast<double>(kDoneRefPrimaryIp)},
+    {"doneRefs", "TlsInfo", static_cast<double>(kDoneRefTlsInfo)},
+    {"doneRefs", "CertSubject", static_cast<double>(kDoneRefCertSubject)},
     {"headFlags", "Chunked", static_cast<double>(kHeadChunked)},
     {"doneFlags", "HeadCommitted", static_cast<double>(kDoneHeadCommitted)},
     {"doneFlags", "HeadersTooBig", static_cast<double>(kDoneHeadersTooBig)},

@@ -1,5 +1,7 @@
 #include "error_snapshot.h"
 
+#include <cstring>
+
 namespace curlnet {
 namespace {
 
@@ -32,6 +34,17 @@ void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, bool 
     done->num[kDoneNumConnects] = InfoLong(easy, CURLINFO_NUM_CONNECTS);
     char* ip = nullptr;
     if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr) done->text[kDoneRefPrimaryIp] = ip;
+    // Filled only when the hop made a new TLS connection (CURLOPT_CERTINFO); the first
+    // certificate is the server's.
+    struct curl_certinfo* certs = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &certs) == CURLE_OK && certs != nullptr && certs->num_of_certs > 0) {
+      for (curl_slist* line = certs->certinfo[0]; line != nullptr; line = line->next) {
+        if (strncmp(line->data, "Subject:", 8) == 0) {
+          done->text[kDoneRefCertSubject] = line->data + 8;
+          break;
+        }
+      }
+    }
   }
 
   if (error_buffer && error_buffer[0]) {

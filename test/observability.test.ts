@@ -280,3 +280,33 @@ test.serial('NetLog CONNECT_RESULT: the connected address, new then reused', asy
     ],
   );
 });
+
+test.serial('NetLog CONNECT_RESULT over TLS: version, cipher, the certificate subject, the verify verdict', async (t) => {
+  const { commandLine } = await import('../ts');
+  const { resetSwitchesForTesting } = await import('../ts/switches/command-line');
+  t.teardown(() => resetSwitchesForTesting());
+  const origin = await startOrigin(t, 'https');
+  // The origin's certificate names origin.curlnet.test; the name is mapped, never looked up.
+  commandLine.appendSwitch('host-resolver-rules', `MAP ${ORIGIN_HOST} 127.0.0.1`);
+  const ses = freshSession();
+  await ses.setProxy({ mode: 'direct' });
+  const file = path.join(tempDir(), 'tls.json');
+  await ses.netLog.startLogging(file);
+  for (let i = 0; i < 2; i++) {
+    const result = await run({ url: origin.url('/tls'), session: ses });
+    t.is(result.statusCode, 200, describe(result));
+  }
+  await ses.netLog.stopLogging();
+  const log = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const results = log.events.filter((e: any) => e.type === log.constants.logEventTypes.CONNECT_RESULT).map((e: any) => e.params);
+  t.is(results.length, 2);
+  const [first, second] = results;
+  t.regex(first.tls_version, /^TLSv1\.[23]$/);
+  t.truthy(first.tls_cipher);
+  t.regex(first.cert_subject, new RegExp(`CN ?= ?${ORIGIN_HOST.replace(/\./g, '\\.')}`));
+  t.is(first.cert_verify_result, 0);
+  t.false(first.reused);
+  t.true(second.reused, 'the second request reused the TLS connection');
+  t.is(second.cert_subject, undefined, 'no new handshake, no certificate');
+  t.is(log.events.filter((e: any) => e.type === log.constants.logEventTypes.HOST_MAPPING_APPLIED).length, 2);
+});

@@ -51,7 +51,7 @@ export const EVENT_NUMBERS = 13;
 /** Numbers per event in a batch's Float64Array. */
 export const EVENT_STRIDE = 15;
 /** Entries per event in a batch's refs array. */
-export const EVENT_REFS = 3;
+export const EVENT_REFS = 5;
 
 /** Head event: its numbers, after the header. */
 export const enum HeadField {
@@ -108,13 +108,17 @@ export const enum DoneField {
 }
 /**
  * ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
- * a refused CONNECT, '\n'-joined; PrimaryIp (and the PrimaryPort, NumConnects numbers): only for
- * hops started with HopFlag Observed
+ * a refused CONNECT, '\n'-joined; only for hops started with HopFlag Observed: PrimaryIp (and the
+ * PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
+ * last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
+ * the hop made a new TLS connection)
  */
 export const enum DoneRef {
   ErrorText = 0,
   ConnectChallenges = 1,
   PrimaryIp = 2,
+  TlsInfo = 3,
+  CertSubject = 4,
 }
 
 /** Bits of a Head event's Flags slot. */
@@ -273,6 +277,8 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     ErrorText: DoneRef.ErrorText,
     ConnectChallenges: DoneRef.ConnectChallenges,
     PrimaryIp: DoneRef.PrimaryIp,
+    TlsInfo: DoneRef.TlsInfo,
+    CertSubject: DoneRef.CertSubject,
   },
   headFlags: {
     Chunked: HeadFlag.Chunked,

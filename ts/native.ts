@@ -116,6 +116,10 @@ export interface HopOutcome {
   primaryIp?: string;
   primaryPort?: number;
   numConnects?: number;
+  /** Observed hops with TLS: libcurl's summary of the last handshake ("TLSv1.3 / cipher / …"),
+   * and the server certificate's subject when the hop made a new TLS connection. */
+  tlsInfo?: string;
+  certSubject?: string;
 }
 
 export interface HopHead {
@@ -388,6 +392,10 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
         outcome.primaryPort = n[s + DoneField.PrimaryPort];
         outcome.numConnects = n[s + DoneField.NumConnects];
       }
+      const tlsInfo = refs[r + DoneRef.TlsInfo] as string | undefined;
+      if (tlsInfo !== undefined) outcome.tlsInfo = tlsInfo;
+      const certSubject = refs[r + DoneRef.CertSubject] as string | undefined;
+      if (certSubject !== undefined) outcome.certSubject = certSubject;
       listener.onDone(outcome);
       break;
     }

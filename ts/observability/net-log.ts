@@ -292,6 +292,9 @@ class NetLogSink implements RequestSink {
       reused: outcome.primaryIp ? outcome.numConnects === 0 : undefined,
       used_proxy: (outcome.flags & (1 << 3)) !== 0,
       connect_response_code: outcome.connectCode || undefined,
+      tls_version: outcome.tlsInfo?.split(' / ')[0],
+      tls_cipher: outcome.tlsInfo?.split(' / ')[1],
+      cert_subject: outcome.certSubject,
       // OpenSSL's verify result (0 = the certificate chain and name were verified).
       cert_verify_result: outcome.sslVerifyResult,
       proxy_cert_verify_result: outcome.proxySslVerifyResult || undefined,
