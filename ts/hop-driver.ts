@@ -182,7 +182,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     let flags = draft.flags;
     if (method === 'HEAD') flags |= HopFlag.Head;
     const buffered = body.buffer !== null && method !== 'HEAD' ? body.buffer : null;
-    if (this._observer !== null) flags |= HopFlag.Observed;
+    if (this._observer?.wantsConnectionDetails) flags |= HopFlag.Observed;
     if (body.streamed) flags |= HopFlag.StreamBody;
     else if (buffered === null && (method === 'POST' || method === 'PUT')) flags |= HopFlag.ForceContentLength;
 

@@ -35,6 +35,7 @@ function challengeOf(head: HopHead): string {
 }
 
 class DebugSink implements RequestSink {
+  readonly wantsConnectionDetails = true;
   created(request: ObservedRequest): void {
     write(request, `created ${request.state.method} ${redactUrl(request.state.url.href)}`);
   }

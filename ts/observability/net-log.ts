@@ -219,6 +219,7 @@ export function netLogOf(session: object): NetLog {
 }
 
 class NetLogSink implements RequestSink {
+  readonly wantsConnectionDetails = true;
   private readonly sensitive: boolean;
   private source: QueuedEvent['source'] | null = null;
   /** A URL_REQUEST_START_JOB is open (its hop has not ended). */

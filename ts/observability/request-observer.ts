@@ -26,6 +26,9 @@ export interface HopStart {
 
 /** Hooks a sink implements (all optional). */
 export interface RequestSink {
+  /** The sink records the connection (address, reuse, TLS): hops then run with
+   * HopFlag.Observed, which costs libcurl a little more. */
+  readonly wantsConnectionDetails?: boolean;
   created?(request: ObservedRequest): void;
   hopStarted?(request: ObservedRequest, hop: HopStart): void;
   hopHead?(request: ObservedRequest, head: HopHead): void;
@@ -51,11 +54,13 @@ export class ObservedRequest {
 /** Calls every sink; one sink's exception never reaches the request (or the other sinks). */
 export class RequestObserver {
   readonly request: ObservedRequest;
+  readonly wantsConnectionDetails: boolean;
   constructor(
     state: HopState,
     private readonly sinks: RequestSink[],
   ) {
     this.request = new ObservedRequest(state);
+    this.wantsConnectionDetails = sinks.some((s) => s.wantsConnectionDetails === true);
   }
 
   private each(call: (sink: RequestSink) => void): void {
