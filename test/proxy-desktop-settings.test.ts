@@ -311,3 +311,19 @@ gsettingsTest('changes are picked up by setConfig() again (forceReloadProxyConfi
   t.is(formatProxyList(await quiet.resolve('http://e.test/')), 'DIRECT');
   quiet.close();
 });
+
+test('KDE: a rewritten kioslaverc is picked up by polling (written as KDE writes it: a new file renamed over the old)', async (t) => {
+  const env = kdeEnv('[Proxy Settings]\nProxyType=1\nhttpProxy=old.test:1\n');
+  const r = new ProxyResolver({ env, systemPollMs: 50 });
+  t.teardown(() => r.close());
+  await r.setConfig({ mode: 'system' });
+  t.is(formatProxyList(await r.resolve('http://e.test/')), 'PROXY old.test:1');
+  const file = path.join(env.HOME!, '.config', 'kioslaverc');
+  fs.writeFileSync(`${file}.new`, '[Proxy Settings]\nProxyType=1\nhttpProxy=new.test:2\n');
+  fs.renameSync(`${file}.new`, file);
+  const deadline = Date.now() + 10_000;
+  while (formatProxyList(await r.resolve('http://e.test/')) !== 'PROXY new.test:2' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.is(formatProxyList(await r.resolve('http://e.test/')), 'PROXY new.test:2');
+});
