@@ -14,6 +14,7 @@ enum SpecFlags : uint32_t {
   kFlagHead = 1u << 0,  // method is HEAD (unread: the native side goes by the method itself)
   kFlagForceContentLength = 1u << 1,  // send Content-Length: 0 for a bodiless POST/PUT
   kFlagStreamBody = 1u << 2,  // the body arrives through write() until endUpload() (chunked upload)
+  kFlagObserved = 1u << 3,  // an observer (NetLog, NODE_DEBUG) wants the connection details in Done (PrimaryIp, PrimaryPort, NumConnects)
 };
 
 // libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras.
@@ -43,9 +44,9 @@ enum class EventType : uint8_t {
   kDone = 5,  // hop finished, successfully or not
 };
 constexpr int kEventHeaderSlots = 2;  // Type, Id
-constexpr int kEventNumbers = 11;  // Event::num
-constexpr int kEventStride = 13;  // numbers per event in a batch
-constexpr int kEventRefs = 2;  // refs-array entries per event
+constexpr int kEventNumbers = 13;  // Event::num
+constexpr int kEventStride = 15;  // numbers per event in a batch
+constexpr int kEventRefs = 5;  // refs-array entries per event
 
 // Head event: Event::num slots and refs.
 enum HeadField { kHeadStatus = 0, kHeadVersionMajor = 1, kHeadVersionMinor = 2, kHeadFlags = 3 };
@@ -65,10 +66,13 @@ enum UploadProgressField { kUploadProgressPosition = 0, kUploadProgressTotal = 1
 enum UploadConsumedField { kUploadConsumedBytes = 0 };
 
 // Done event: Event::num slots and refs.
-enum DoneField { kDoneCurlCode = 0, kDoneOsErrno = 1, kDoneConnectCode = 2, kDoneProxyError = 3, kDoneSslVerifyResult = 4, kDoneProxySslVerifyResult = 5, kDoneResponseCode = 6, kDoneFlags = 7, kDoneHttpAuthAvail = 8, kDoneProxyAuthAvail = 9, kDoneBodyBytes = 10 };
+enum DoneField { kDoneCurlCode = 0, kDoneOsErrno = 1, kDoneConnectCode = 2, kDoneProxyError = 3, kDoneSslVerifyResult = 4, kDoneProxySslVerifyResult = 5, kDoneResponseCode = 6, kDoneFlags = 7, kDoneHttpAuthAvail = 8, kDoneProxyAuthAvail = 9, kDoneBodyBytes = 10, kDonePrimaryPort = 11, kDoneNumConnects = 12 };
 // ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
-// a refused CONNECT, '\n'-joined
-enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1 };
+// a refused CONNECT, '\n'-joined; only for hops started with HopFlag Observed: PrimaryIp (and the
+// PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
+// last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
+// the hop made a new TLS connection)
+enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1, kDoneRefPrimaryIp = 2, kDoneRefTlsInfo = 3, kDoneRefCertSubject = 4 };
 
 // Bits of a Head event's Flags slot.
 enum HeadFlags : uint32_t {
@@ -115,6 +119,8 @@ struct HopExtras {
   long max_recv_speed = 0;  // bytes per second the response may arrive at (CURLOPT_MAX_RECV_SPEED_LARGE, session network emulation); 0 = no cap
   long max_send_speed = 0;  // bytes per second the request body may leave at (CURLOPT_MAX_SEND_SPEED_LARGE, session network emulation); 0 = no cap
   long resolver_cleared_ms_ago = 0;  // milliseconds since the session's host resolver cache was cleared (at least 1): DNS answers cached before that are not used; 0 = no recent clear
+  std::string connect_to;  // CURLOPT_CONNECT_TO entry HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT ('' = none): host mapping rules (ts/stages/host-mapping.ts)
+  long gssapi_delegation = 0;  // CURLOPT_GSSAPI_DELEGATION: 0 none (libcurl's default), 1 policy flag, 2 always (auth-negotiate-delegate-allowlist)
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -132,6 +138,8 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("maxRecvSpeed", &extras.max_recv_speed);
   visit("maxSendSpeed", &extras.max_send_speed);
   visit("resolverClearedMsAgo", &extras.resolver_cleared_ms_ago);
+  visit("connectTo", &extras.connect_to);
+  visit("gssapiDelegation", &extras.gssapi_delegation);
 }
 
 struct ContractEntry {
@@ -146,6 +154,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopFlags", "Head", static_cast<double>(kFlagHead)},
     {"hopFlags", "ForceContentLength", static_cast<double>(kFlagForceContentLength)},
     {"hopFlags", "StreamBody", static_cast<double>(kFlagStreamBody)},
+    {"hopFlags", "Observed", static_cast<double>(kFlagObserved)},
     {"curlAuth", "Basic", static_cast<double>(kCurlAuthBasic)},
     {"curlAuth", "Digest", static_cast<double>(kCurlAuthDigest)},
     {"curlAuth", "Negotiate", static_cast<double>(kCurlAuthNegotiate)},
@@ -184,8 +193,13 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneFields", "HttpAuthAvail", static_cast<double>(kDoneHttpAuthAvail)},
     {"doneFields", "ProxyAuthAvail", static_cast<double>(kDoneProxyAuthAvail)},
     {"doneFields", "BodyBytes", static_cast<double>(kDoneBodyBytes)},
+    {"doneFields", "PrimaryPort", static_cast<double>(kDonePrimaryPort)},
+    {"doneFields", "NumConnects", static_cast<double>(kDoneNumConnects)},
     {"doneRefs", "ErrorText", static_cast<double>(kDoneRefErrorText)},
     {"doneRefs", "ConnectChallenges", static_cast<double>(kDoneRefConnectChallenges)},
+    {"doneRefs", "PrimaryIp", static_cast<double>(kDoneRefPrimaryIp)},
+    {"doneRefs", "TlsInfo", static_cast<double>(kDoneRefTlsInfo)},
+    {"doneRefs", "CertSubject", static_cast<double>(kDoneRefCertSubject)},
     {"headFlags", "Chunked", static_cast<double>(kHeadChunked)},
     {"doneFlags", "HeadCommitted", static_cast<double>(kDoneHeadCommitted)},
     {"doneFlags", "HeadersTooBig", static_cast<double>(kDoneHeadersTooBig)},
@@ -211,6 +225,8 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "maxRecvSpeed", static_cast<double>(1)},
     {"hopExtras", "maxSendSpeed", static_cast<double>(1)},
     {"hopExtras", "resolverClearedMsAgo", static_cast<double>(1)},
+    {"hopExtras", "connectTo", static_cast<double>(0)},
+    {"hopExtras", "gssapiDelegation", static_cast<double>(1)},
 };
 
 }  // namespace curlnet

@@ -9,6 +9,7 @@
 
 namespace curlnet {
 
-void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, Event* done);
+// `detailed`: also the connection's address and whether it was new (HopFlag Observed).
+void CaptureOutcome(CURL* easy, CURLcode result, const char* error_buffer, bool detailed, Event* done);
 
 }  // namespace curlnet

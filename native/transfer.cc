@@ -57,6 +57,7 @@ Transfer::~Transfer() {
     pool_->Give(easy_);
   }
   if (header_list_) curl_slist_free_all(header_list_);
+  if (connect_to_) curl_slist_free_all(connect_to_);
 }
 
 bool Transfer::AppendHeader(const char* line) {
@@ -172,6 +173,22 @@ bool Transfer::ConfigureRequest(std::string* error) {
   if (s.extras.resolver_cleared_ms_ago > 0) {
     curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, s.extras.resolver_cleared_ms_ago / 1000);
   }
+  if (s.flags & kFlagObserved) {
+    // What an observer (NetLog) records about TLS: libcurl's handshake summary through the
+    // debug callback (VERBOSE sends it there, not to stderr), and the certificate chain.
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &Transfer::DebugCallback);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, this);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    if (IsHttps(s.url)) curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
+  }
+  if (!s.extras.connect_to.empty()) {
+    connect_to_ = curl_slist_append(nullptr, s.extras.connect_to.c_str());
+    if (connect_to_ == nullptr) {
+      *error = "out of memory";
+      return false;
+    }
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to_);
+  }
   return true;
 }
 
@@ -193,6 +210,7 @@ void Transfer::ConfigureAuth() {
     curl_easy_setopt(h, CURLOPT_PASSWORD, s.extras.password.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPAUTH, s.extras.http_auth);
   }
+  if (s.extras.gssapi_delegation != 0) curl_easy_setopt(h, CURLOPT_GSSAPI_DELEGATION, s.extras.gssapi_delegation);
   if (!s.proxy.empty() && s.extras.proxy_auth != 0) {
     curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.extras.proxy_username.c_str());
     curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, s.extras.proxy_password.c_str());
@@ -580,12 +598,23 @@ void Transfer::EmitDone(Event&& done) {
   host_->Emit(std::move(done));
 }
 
+int Transfer::DebugCallback(CURL*, curl_infotype type, char* data, size_t size, void* self) {
+  static constexpr char kPrefix[] = "SSL connection using ";
+  constexpr size_t kPrefixSize = sizeof(kPrefix) - 1;
+  if (type != CURLINFO_TEXT || size <= kPrefixSize || memcmp(data, kPrefix, kPrefixSize) != 0) return 0;
+  size_t end = size;
+  while (end > kPrefixSize && (data[end - 1] == '\n' || data[end - 1] == '\r')) --end;
+  static_cast<Transfer*>(self)->tls_info_.assign(data + kPrefixSize, end - kPrefixSize);
+  return 0;
+}
+
 Event Transfer::BuildDone(CURLcode result) {
   Event event(EventType::kDone, id());
   if (!decode_error_.empty()) result = CURLE_BAD_CONTENT_ENCODING;
-  CaptureOutcome(easy_, result, error_buffer_, &event);
+  CaptureOutcome(easy_, result, error_buffer_, (spec_->flags & kFlagObserved) != 0, &event);
   if (!decode_error_.empty()) event.text[kDoneRefErrorText] = "Error while processing content unencoding: " + decode_error_;
   event.text[kDoneRefConnectChallenges] = connect_challenges_;
+  if (spec_->flags & kFlagObserved) event.text[kDoneRefTlsInfo] = tls_info_;
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
   if (head_committed_) flags |= kDoneHeadCommitted;
   if (headers_too_big_) flags |= kDoneHeadersTooBig;

@@ -77,6 +77,8 @@ class Transfer {
   static size_t ReadCallback(char* buffer, size_t size, size_t count, void* self);
   static int SeekCallback(void* self, curl_off_t offset, int origin);
   static int PrereqCallback(void* self, char* primary_ip, char* local_ip, int primary_port, int local_port);
+  // Observed hops only (HopFlag Observed): keeps libcurl's "SSL connection using ..." line.
+  static int DebugCallback(CURL* easy, curl_infotype type, char* data, size_t size, void* self);
 
   size_t OnWrite(const char* data, size_t length);
   size_t OnEncodedWrite(const char* data, size_t length);
@@ -114,6 +116,8 @@ class Transfer {
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
   curl_slist* header_tail_ = nullptr;
+  curl_slist* connect_to_ = nullptr;  // CURLOPT_CONNECT_TO, alive as long as the handle uses it
+  std::string tls_info_;              // observed hops: the last TLS handshake's summary
   char error_buffer_[CURL_ERROR_SIZE] = {};
   int pause_bits_ = 0;
 

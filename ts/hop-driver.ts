@@ -13,6 +13,7 @@ import type { Session } from './session';
 import { DIRECT_HOP, ProxyHop } from './session-proxy';
 import type { HopControl, HopDraft, HopState, LocalHop, Restart, Stage, StageFactory, Verdict } from './stages/stage';
 import { wireProblem } from './wire-validation';
+import { observeRequest, RequestObserver } from './observability/request-observer';
 
 /** What the driver needs from the ClientRequest it serves. */
 export interface HopOwner {
@@ -54,6 +55,8 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   private _deadline: NodeJS.Timeout | null = null;
   /** @internal HopControl: set by the redirect stage while 'redirect' listeners run. */
   pendingRedirect: (() => void) | null = null;
+  /** diagnostics_channel / NODE_DEBUG / NetLog; null (one check per hook) when none observes. */
+  private readonly _observer: RequestObserver | null;
 
   constructor(
     private readonly _owner: HopOwner,
@@ -64,6 +67,8 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   ) {
     this.state = new RequestHopState(options, session, body);
     this._stages = factories.map((make) => make(this));
+    this._observer = observeRequest(this.state);
+    this._observer?.created();
   }
 
   get response(): IncomingMessage | null {
@@ -83,6 +88,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   }
 
   restart(reason: Restart): void {
+    this._observer?.restarted(reason);
     this._stopHop();
     this._held = null;
     this._generation += 1;
@@ -92,6 +98,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   }
 
   fail(error: Error): void {
+    this._observer?.failed(error);
     this._stopHop();
     this._held = null;
     this._owner.fail(error);
@@ -130,7 +137,10 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
       const refusal = stage.start?.() ?? null;
       if (refusal !== null) {
         // Chromium refuses such a request asynchronously; so do we.
-        setImmediate(() => this._owner.fail(refusal));
+        setImmediate(() => {
+          this._observer?.failed(refusal);
+          this._owner.fail(refusal);
+        });
         return;
       }
     }
@@ -205,6 +215,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
       this._launchLocal(draft.local);
       return;
     }
+    if (this._observer?.wantsConnectionDetails) flags |= HopFlag.Observed;
     if (body.streamed) flags |= HopFlag.StreamBody;
     else if (buffered === null && (method === 'POST' || method === 'PUT')) flags |= HopFlag.ForceContentLength;
 
@@ -252,6 +263,16 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
       caBundlePath(),
       hasKeys(draft.extras) ? draft.extras : undefined,
     );
+    this._observer?.hopStarted({
+      hop: this.state.hops,
+      url: wireUrl,
+      method,
+      proxy: state.proxy.url,
+      extraLines: draft.lines,
+      offersServerCredentials: (extras.httpAuth ?? 0) !== 0,
+      offersProxyCredentials: (extras.proxyAuth ?? 0) !== 0,
+      connectTo: extras.connectTo,
+    });
     if (body.streamed) {
       if (this.state.hops > 1) body.replay(this);
       else {
@@ -307,6 +328,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
       this.fail(netError('ERR_INVALID_HTTP_RESPONSE'));
       return;
     }
+    this._observer?.hopHead(head);
     // Held from the start, so that a stage may release, restart or fail synchronously (a login
     // answered inside the listener) or later, and the driver never has to guess which.
     const held: Held = { head, data: [], outcome: null };
@@ -349,6 +371,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
   /** @internal */
   onDone(outcome: HopOutcome): void {
+    this._observer?.hopDone(outcome);
     this._id = 0;
     this._local = null;
     if (this._held !== null) {
@@ -376,6 +399,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     const response = new IncomingMessage(head, this);
     this._response = response;
     for (const stage of this._stages) stage.onResponse?.(head);
+    this._observer?.response(head);
     this._owner.emit('response', response);
   }
 
@@ -386,9 +410,11 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
       this._response._finish();
       this._end(null);
       this._release();
+      this._observer?.completed();
       return;
     }
     const failure = error ?? netError('ERR_EMPTY_RESPONSE');
+    this._observer?.failed(failure);
     if (this._response !== null) this._response.destroy(failure);
     this._owner.fail(failure);
   }
@@ -422,6 +448,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
   /** The request is over (abort, error): no more hops, nothing held. */
   stop(error?: Error): void {
+    this._observer?.failed(error ?? netError('ERR_ABORTED'));
     this._disarmDeadline();
     this._stopped = true;
     this._end(error ?? netError('ERR_ABORTED'));

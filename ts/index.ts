@@ -8,6 +8,8 @@ import { Protocol, type ProtocolHandler } from './protocol/protocol';
 import { fromPartition, fromPath, getDefaultSession, Session } from './session';
 import { Cookies } from './cookies/cookies';
 import { getUserDataPath, setUserDataPath } from './cookies/storage-path';
+import { commandLine, configure } from './switches/command-line';
+import type { StartLoggingOptions } from './observability/net-log';
 
 /** Electron's `protocol` module: the default session's protocol handlers. */
 export const protocol = {
@@ -39,6 +41,26 @@ export function versions(): ReturnType<ReturnType<typeof native>['versions']> {
 }
 
 export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMessage, NetError, Session, Cookies };
+// Chromium's networking switches, process-wide (docs/api.md "Command-line switches").
+export { commandLine, configure };
+import './observability/net-log-switch';
+
+/** Electron's `netLog` module: the default session's NetLog. */
+export const netLog = {
+  get currentlyLogging(): boolean {
+    return getDefaultSession().netLog.currentlyLogging;
+  },
+  startLogging(path: string, options?: StartLoggingOptions): Promise<void> {
+    return getDefaultSession().netLog.startLogging(path, options);
+  },
+  stopLogging(): Promise<void> {
+    return getDefaultSession().netLog.stopLogging();
+  },
+};
+export type { StartLoggingOptions, CaptureMode, NetLog } from './observability/net-log';
+/** node:diagnostics_channel channel names (docs/api.md "Observability"). */
+export { CHANNELS as diagnosticsChannels } from './observability/diagnostics-channels';
+export type { ConfigureOptions } from './switches/command-line';
 export type { ClientRequestConstructorOptions } from './request-options';
 export type { UploadProgressInfo } from './client-request';
 export type { AuthInfo } from './stages/authentication';

@@ -9,6 +9,11 @@ export const enum HopFlag {
   ForceContentLength = 1 << 1,
   /** the body arrives through write() until endUpload() (chunked upload) */
   StreamBody = 1 << 2,
+  /**
+   * an observer (NetLog, NODE_DEBUG) wants the connection details in Done (PrimaryIp, PrimaryPort,
+   * NumConnects)
+   */
+  Observed = 1 << 3,
 }
 
 /** libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras. */
@@ -42,11 +47,11 @@ export const enum EventType {
 /** Numbers before an event's own slots: Type, Id. */
 export const EVENT_HEADER_SLOTS = 2;
 /** The longest event's own numbers. */
-export const EVENT_NUMBERS = 11;
+export const EVENT_NUMBERS = 13;
 /** Numbers per event in a batch's Float64Array. */
-export const EVENT_STRIDE = 13;
+export const EVENT_STRIDE = 15;
 /** Entries per event in a batch's refs array. */
-export const EVENT_REFS = 2;
+export const EVENT_REFS = 5;
 
 /** Head event: its numbers, after the header. */
 export const enum HeadField {
@@ -98,14 +103,22 @@ export const enum DoneField {
   HttpAuthAvail = 8,
   ProxyAuthAvail = 9,
   BodyBytes = 10,
+  PrimaryPort = 11,
+  NumConnects = 12,
 }
 /**
  * ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
- * a refused CONNECT, '\n'-joined
+ * a refused CONNECT, '\n'-joined; only for hops started with HopFlag Observed: PrimaryIp (and the
+ * PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
+ * last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
+ * the hop made a new TLS connection)
  */
 export const enum DoneRef {
   ErrorText = 0,
   ConnectChallenges = 1,
+  PrimaryIp = 2,
+  TlsInfo = 3,
+  CertSubject = 4,
 }
 
 /** Bits of a Head event's Flags slot. */
@@ -194,6 +207,16 @@ export interface HopExtras {
    * cached before that are not used; 0 = no recent clear
    */
   resolverClearedMsAgo?: number;
+  /**
+   * CURLOPT_CONNECT_TO entry HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT ('' = none): host mapping
+   * rules (ts/stages/host-mapping.ts)
+   */
+  connectTo?: string;
+  /**
+   * CURLOPT_GSSAPI_DELEGATION: 0 none (libcurl's default), 1 policy flag, 2 always
+   * (auth-negotiate-delegate-allowlist)
+   */
+  gssapiDelegation?: number;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -203,6 +226,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     Head: HopFlag.Head,
     ForceContentLength: HopFlag.ForceContentLength,
     StreamBody: HopFlag.StreamBody,
+    Observed: HopFlag.Observed,
   },
   curlAuth: {
     Basic: CurlAuth.Basic,
@@ -261,10 +285,15 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     HttpAuthAvail: DoneField.HttpAuthAvail,
     ProxyAuthAvail: DoneField.ProxyAuthAvail,
     BodyBytes: DoneField.BodyBytes,
+    PrimaryPort: DoneField.PrimaryPort,
+    NumConnects: DoneField.NumConnects,
   },
   doneRefs: {
     ErrorText: DoneRef.ErrorText,
     ConnectChallenges: DoneRef.ConnectChallenges,
+    PrimaryIp: DoneRef.PrimaryIp,
+    TlsInfo: DoneRef.TlsInfo,
+    CertSubject: DoneRef.CertSubject,
   },
   headFlags: {
     Chunked: HeadFlag.Chunked,
@@ -298,5 +327,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     maxRecvSpeed: 1,
     maxSendSpeed: 1,
     resolverClearedMsAgo: 1,
+    connectTo: 0,
+    gssapiDelegation: 1,
   },
 };

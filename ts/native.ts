@@ -112,6 +112,15 @@ export interface HopOutcome {
   message: string;
   /** Proxy-Authenticate challenges of a refused CONNECT, one per entry. */
   connectChallenges: string[];
+  /** Only for hops started with HopFlag.Observed that connected: the address (the proxy's when
+   * proxied) and how many new connections the hop made (0: it reused a pooled one). */
+  primaryIp?: string;
+  primaryPort?: number;
+  numConnects?: number;
+  /** Observed hops with TLS: libcurl's summary of the last handshake ("TLSv1.3 / cipher / …"),
+   * and the server certificate's subject when the hop made a new TLS connection. */
+  tlsInfo?: string;
+  certSubject?: string;
 }
 
 export interface HopHead {
@@ -363,7 +372,8 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
       break;
     case EventType.Done: {
       const challenges = refs[r + DoneRef.ConnectChallenges] as string | undefined;
-      listener.onDone({
+      const primaryIp = refs[r + DoneRef.PrimaryIp] as string | undefined;
+      const outcome: HopOutcome = {
         curlCode: n[s + DoneField.CurlCode],
         osErrno: n[s + DoneField.OsErrno],
         connectCode: n[s + DoneField.ConnectCode],
@@ -377,7 +387,17 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
         bodyBytes: n[s + DoneField.BodyBytes],
         message: (refs[r + DoneRef.ErrorText] as string | undefined) ?? '',
         connectChallenges: challenges === undefined ? [] : challenges.split('\n'),
-      });
+      };
+      if (primaryIp !== undefined) {
+        outcome.primaryIp = primaryIp;
+        outcome.primaryPort = n[s + DoneField.PrimaryPort];
+        outcome.numConnects = n[s + DoneField.NumConnects];
+      }
+      const tlsInfo = refs[r + DoneRef.TlsInfo] as string | undefined;
+      if (tlsInfo !== undefined) outcome.tlsInfo = tlsInfo;
+      const certSubject = refs[r + DoneRef.CertSubject] as string | undefined;
+      if (certSubject !== undefined) outcome.certSubject = certSubject;
+      listener.onDone(outcome);
       break;
     }
   }

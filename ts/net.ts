@@ -7,6 +7,7 @@ import { fetchWithSession, type FetchInit } from './fetch';
 import type { IncomingMessage } from './incoming-message';
 import type { ClientRequestConstructorOptions } from './request-options';
 import { getDefaultSession } from './session';
+import { resolverMappedHost } from './switches/network-switches';
 
 export function request(
   options: ClientRequestConstructorOptions | string,
@@ -47,8 +48,10 @@ export interface ResolvedHost {
 export function resolveHost(host: string, options: ResolveHostOptions = {}): Promise<ResolvedHost> {
   // Electron ignores invalid option values; only queryType changes what is asked.
   const family = options.queryType === 'A' ? 4 : options.queryType === 'AAAA' ? 6 : 0;
+  const name = resolverMappedHost(String(host)); // --host-resolver-rules
   return new Promise((resolve, reject) => {
-    dns.lookup(String(host), { all: true, family, verbatim: true }, (error, addresses) => {
+    if (name === null) return reject(netError('ERR_NAME_NOT_RESOLVED'));
+    dns.lookup(name, { all: true, family, verbatim: true }, (error, addresses) => {
       if (error || addresses.length === 0) {
         reject(netError(error?.code === 'ENOTFOUND' || error?.code === 'ENODATA' || !error ? 'ERR_NAME_NOT_RESOLVED' : 'ERR_NAME_RESOLUTION_FAILED', { cause: error ?? undefined }));
         return;

@@ -2,6 +2,8 @@
 // semantics, ts/proxy/); libcurl is told exactly which proxy to use, or "" for a direct
 // connection, so the environment never applies behind the application's back.
 import { curlProxyUrl, ProxyChoice, ProxyConfig, ProxyResolver, ProxyServer } from './proxy';
+import { switchesVersion } from './switches/command-line';
+import { networkSwitches } from './switches/network-switches';
 
 /** The proxy a hop goes through, in the form the native layer takes. */
 export interface ProxyHop {
@@ -57,7 +59,11 @@ export function canFallBackAfter(code: string, hop: ProxyHop): boolean {
 /** A session's proxy configuration: Electron's default is the system's settings. */
 export class SessionProxy {
   private _resolver: ProxyResolver | null = null;
-  private _config: ProxyConfig = { mode: 'system' };
+  /** What setProxy() set; null while the application never set one: then the proxy switches
+   * (--proxy-server, --proxy-pac-url, …) apply, else Electron's default, the system's settings. */
+  private _config: ProxyConfig | null = null;
+  /** switchesVersion() when the default configuration was last applied. */
+  private _defaultVersion = -1;
   private _direct = false;
   /** No setConfig() is being applied (resolveSync answers for the current config). */
   private _settled = true;
@@ -68,10 +74,37 @@ export class SessionProxy {
 
   private resolver(): ProxyResolver {
     if (this._resolver === null) {
-      this._resolver = new ProxyResolver();
-      void this._resolver.setConfig(this._config);
+      // A change to the desktop's proxy settings found by polling makes cached plans stale.
+      this._resolver = new ProxyResolver({ onSystemConfigChange: () => this._byOrigin.clear() });
+      this._applyDefault(this._resolver);
     }
     return this._resolver;
+  }
+
+  /** Where the configuration in force comes from, for logs: 'setProxy:<mode>',
+   * 'switches:<mode>', or 'system:<gsettings|kioslaverc|env>'. */
+  describeSource(): string {
+    if (this._config !== null) return `setProxy:${this._config.mode ?? (this._config.pacScript ? 'pac_script' : 'fixed_servers')}`;
+    const fromSwitches = networkSwitches().proxyConfig;
+    if (fromSwitches !== null) return `switches:${fromSwitches.mode}`;
+    return `system:${this._resolver?.systemSettingsSource ?? 'env'}`;
+  }
+
+  /** Switches changed since the default configuration was applied: apply it again. */
+  private _refreshDefault(): void {
+    if (this._config === null && this._resolver !== null && this._defaultVersion !== switchesVersion()) this._applyDefault(this._resolver);
+  }
+
+  private _effectiveConfig(): ProxyConfig {
+    return this._config ?? networkSwitches().proxyConfig ?? { mode: 'system' };
+  }
+
+  private _applyDefault(resolver: ProxyResolver): void {
+    this._defaultVersion = switchesVersion();
+    const config = this._effectiveConfig();
+    this._byOrigin.clear();
+    this._direct = config.mode === 'direct';
+    resolver.setConfig(config).catch(() => {}); // the switches' configs never reject
   }
 
   setConfig(config: ProxyConfig): Promise<void> {
@@ -96,11 +129,12 @@ export class SessionProxy {
 
   reload(): Promise<void> {
     this._byOrigin.clear();
-    return this.resolver().setConfig(this._config);
+    return this.resolver().setConfig(this._effectiveConfig());
   }
 
   /** Ordered failover list for one hop. Synchronous unless a PAC script must be asked. */
   plan(url: URL): ProxyHop[] | Promise<ProxyHop[]> {
+    this._refreshDefault();
     if (this._direct) return DIRECT_PLAN;
     const origin = `${url.protocol}//${url.host}`;
     const known = this._byOrigin.get(origin);
@@ -114,6 +148,7 @@ export class SessionProxy {
   }
 
   resolve(url: string): Promise<ProxyChoice[]> {
+    this._refreshDefault();
     return this.resolver().resolve(url);
   }
 

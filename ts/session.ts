@@ -8,6 +8,9 @@ import { HopRegistry } from './hop-registry';
 import type { Cookies } from './cookies/cookies';
 import { ClearDataOptions, clearDataFilter, clearStorageData, ClearStorageDataOptions, SessionStorage } from './cookies/session-storage';
 import { partitionStoragePath } from './cookies/storage-path';
+import { NetLog, netLogOf } from './observability/net-log';
+import { setSessionAmbientAllowlist } from './ambient-auth-policy';
+import { authAllowlist } from './switches/network-switches';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -191,6 +194,20 @@ export class Session extends EventEmitter {
   /** Fetches the PAC script again. */
   forceReloadProxyConfig(): Promise<void> {
     return this._proxy.reload();
+  }
+
+  /** Servers whose Negotiate challenges the process's own Kerberos identity may answer
+   * (Electron's pattern list, e.g. '*.corp.example,intranet'); proxies always may. Replaces
+   * --auth-server-allowlist for this session. */
+  allowNTLMCredentialsForDomains(domains: string): void {
+    if (typeof domains !== 'string') throw new TypeError(`Error processing argument at index 0, conversion failure from ${typeof domains}`);
+    setSessionAmbientAllowlist(this, authAllowlist(domains));
+  }
+
+  /** Electron's NetLog for this session: startLogging(path, { captureMode, maxFileSize }),
+   * stopLogging(), currentlyLogging. Records this session's requests. */
+  get netLog(): NetLog {
+    return netLogOf(this);
   }
 
   /** Empties the HTTP auth cache (server and proxy credentials). */

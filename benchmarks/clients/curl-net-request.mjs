@@ -1,6 +1,6 @@
 // curl-net net.request(): ClientRequest + IncomingMessage, body consumed with 'data' events the way
 // an Electron app does it. Upload: chunkedEncoding = true, write() honouring its return value.
-import { loadCurlNet, setupSession } from '../lib/curl-net-session.mjs';
+import { closeSession, loadCurlNet, setupSession } from '../lib/curl-net-session.mjs';
 
 export async function create(spec) {
   const curlnet = loadCurlNet();
@@ -14,6 +14,7 @@ export async function create(spec) {
   }
   return {
     info,
+    close: () => closeSession(curlnet),
     get(url) {
       return new Promise((resolve, reject) => {
         const req = net.request(useSessionCookies ? { url, method: 'GET', useSessionCookies } : { url, method: 'GET' });

@@ -37,9 +37,20 @@ export async function setupSession(curlnet, spec) {
   } else if (typeof ses.setProxy === 'function') {
     await ses.setProxy({ mode: 'direct' });
   }
+  // Opt-in NetLog cell (issue #15): BENCH_NET_LOG=<file> logs every request of the run;
+  // closeSession() completes the file.
+  if (process.env.BENCH_NET_LOG && ses.netLog) {
+    await ses.netLog.startLogging(process.env.BENCH_NET_LOG, { captureMode: 'default' });
+    info.netLog = process.env.BENCH_NET_LOG;
+  }
   try {
     const v = curlnet.versions ?? curlnet.default?.versions;
     info.versions = typeof v === 'function' ? v() : v ?? null;
   } catch {}
   return { ses, info };
+}
+
+/** Completes what setupSession started (the NetLog file of the opt-in cell). */
+export async function closeSession(curlnet) {
+  if (curlnet.session?.defaultSession?.netLog?.currentlyLogging) await curlnet.session.defaultSession.netLog.stopLogging();
 }

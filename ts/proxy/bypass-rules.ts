@@ -182,4 +182,15 @@ export class BypassRules {
     }
     return matchesImplicitBypass(target);
   }
+
+  /** The same question for a reversed list (KDE's ReversedException): only hosts the explicit
+   * rules name use the proxy; loopback and link-local still never do. */
+  matchesReversed(target: TargetUrl): boolean {
+    if (matchesImplicitBypass(target)) return true;
+    for (let i = this.rules.length - 1; i >= 0; i--) {
+      const verdict = this.rules[i]!.evaluate(target);
+      if (verdict !== 'none') return verdict !== 'bypass';
+    }
+    return true;
+  }
 }

@@ -10,6 +10,7 @@ import { parsePacEntries } from './pac-result';
 import { parseProxyRules, ProxyRules, rulesAreEmpty, rulesForUrl } from './proxy-rules';
 import { parseTargetUrl, sanitizedPacUrl, TargetUrl } from './target-url';
 import { ProxyChoice, ProxyConfig, ProxyMode, ProxyServer } from './types';
+import { DesktopProxyReading, pollDesktopProxyConfig, readDesktopProxyConfig, readingKey, usesDesktopStore } from './system';
 
 export interface ProxyResolverOptions {
   /** Fetches a PAC script; default: node:http/https (never proxied), file:, data:. */
@@ -22,7 +23,20 @@ export interface ProxyResolverOptions {
   pacDnsTimeoutMs?: number;
   /** Time limit for fetching a PAC script. Default 30000 ms (WPAD: 5000 ms). */
   pacFetchTimeoutMs?: number;
+  /**
+   * `mode: 'system'` with a GNOME-like or KDE desktop: how often the desktop's settings are read
+   * again, in ms (0: never; forceReloadProxyConfig() always reads them). Default 10000, the
+   * interval of Chromium's PollingProxyConfigService (Chromium's Linux reader is told of changes
+   * by GSettings signals and inotify instead; see docs/proxy.md).
+   */
+  systemPollMs?: number;
+  /** The GSettings tool; default `gsettings` from PATH. */
+  gsettingsCommand?: string;
+  /** Called when polling finds that the system settings changed (and were applied). */
+  onSystemConfigChange?: () => void;
 }
+
+export const SYSTEM_POLL_MS = 10_000;
 
 export const WPAD_URL = 'http://wpad/wpad.dat';
 export const INVALID_MODE_MESSAGE = 'Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system';
@@ -45,8 +59,10 @@ interface PacSource {
 
 type State =
   | { kind: 'direct' }
-  | { kind: 'rules'; rules: ProxyRules; bypass: BypassRules }
+  | { kind: 'rules'; rules: ProxyRules; bypass: BypassRules; reverseBypass?: boolean }
   | { kind: 'env'; settings: EnvProxySettings }
+  /** `mode: 'system'` while the desktop's settings are being read. */
+  | { kind: 'loading' }
   | PacSource;
 
 export class ProxyResolver {
@@ -56,6 +72,11 @@ export class ProxyResolver {
   private readonly pacTimeoutMs: number;
   private readonly pacDnsTimeoutMs: number;
   private lastPacError: Error | null = null;
+  /** Bumped by every setConfig(): a system read that finishes for an older config is dropped. */
+  private generation = 0;
+  private systemPoll: NodeJS.Timeout | null = null;
+  private systemKey = '';
+  private systemSource: DesktopProxyReading['store'] | 'env' | null = null;
 
   constructor(private readonly options: ProxyResolverOptions = {}) {
     this.pacTimeoutMs = options.pacTimeoutMs ?? 5000;
@@ -69,6 +90,12 @@ export class ProxyResolver {
    */
   get pacError(): Error | null {
     return this.lastPacError;
+  }
+
+  /** For `mode: 'system'`: where the configuration in force came from ('env' for the proxy
+   * environment variables); null for the other modes. */
+  get systemSettingsSource(): 'gsettings' | 'kioslaverc' | 'env' | null {
+    return this.systemSource;
   }
 
   /**
@@ -88,6 +115,9 @@ export class ProxyResolver {
     this.disposeState();
     this.bad.clear();
     this.lastPacError = null;
+    this.generation++;
+    this.stopSystemPoll();
+    this.systemSource = null;
     switch (mode) {
       case 'direct':
         this.state = { kind: 'direct' };
@@ -99,9 +129,17 @@ export class ProxyResolver {
           bypass: new BypassRules(config.proxyBypassRules ?? ''),
         };
         break;
-      case 'system':
-        this.state = { kind: 'env', settings: readEnvProxySettings(this.options.env ?? process.env) };
-        break;
+      case 'system': {
+        const env = this.options.env ?? process.env;
+        if (!usesDesktopStore(env)) {
+          this.state = { kind: 'env', settings: readEnvProxySettings(env) };
+          this.systemSource = 'env';
+          break;
+        }
+        this.state = { kind: 'loading' };
+        this.ready = this.loadSystem(env, this.generation);
+        return this.ready;
+      }
       case 'pac_script':
       case 'auto_detect': {
         const url = mode === 'auto_detect' ? WPAD_URL : pacScript;
@@ -109,21 +147,7 @@ export class ProxyResolver {
           this.state = { kind: 'direct' }; // pac_script without a script: DIRECT (Electron's tests)
           break;
         }
-        const source: PacSource = {
-          kind: 'pac',
-          url,
-          wpad: mode === 'auto_detect',
-          evaluator: null,
-          error: null,
-          attempts: 0,
-          retryAt: 0,
-          loading: null,
-          cache: new Map(),
-        };
-        this.state = source;
-        // Shared with resolve(): a lookup during the first load waits for it instead of fetching again.
-        source.loading = this.loadPac(source);
-        this.ready = source.loading;
+        this.ready = this.startPac(url, mode === 'auto_detect');
         return this.ready;
       }
     }
@@ -145,7 +169,7 @@ export class ProxyResolver {
    * a hop in the same tick in the common case.
    */
   resolveSync(url: string | URL): ProxyChoice[] | null {
-    if (this.state.kind === 'pac') return null;
+    if (this.state.kind === 'pac' || this.state.kind === 'loading') return null;
     const list = this.listForSync(parseTargetUrl(url));
     return this.bad.deprioritize(list.length ? list : [{ kind: 'direct' }]);
   }
@@ -164,6 +188,85 @@ export class ProxyResolver {
    */
   close(): void {
     if (this.state.kind === 'pac') this.state.evaluator?.stop();
+    this.stopSystemPoll();
+  }
+
+  private startPac(url: string, wpad: boolean): Promise<void> {
+    const source: PacSource = {
+      kind: 'pac',
+      url,
+      wpad,
+      evaluator: null,
+      error: null,
+      attempts: 0,
+      retryAt: 0,
+      loading: null,
+      cache: new Map(),
+    };
+    this.state = source;
+    // Shared with resolve(): a lookup during the first load waits for it instead of fetching again.
+    source.loading = this.loadPac(source);
+    return source.loading;
+  }
+
+  private async loadSystem(env: NodeJS.ProcessEnv, generation: number): Promise<void> {
+    const reading = await readDesktopProxyConfig(env, { command: this.options.gsettingsCommand });
+    if (generation !== this.generation) return;
+    await this.applySystemReading(reading, env);
+    this.startSystemPoll(env, generation);
+  }
+
+  /** Puts a reading of the desktop's settings in force (Chromium: GetConfigFromSettings, then
+   * the environment when that gives nothing). */
+  private applySystemReading(reading: DesktopProxyReading | null, env: NodeJS.ProcessEnv): Promise<void> {
+    this.systemKey = readingKey(reading);
+    const config = reading?.config ?? null;
+    this.systemSource = config === null ? 'env' : reading!.store;
+    this.disposeState();
+    this.bad.clear();
+    if (config === null) {
+      this.state = { kind: 'env', settings: readEnvProxySettings(env) };
+      return Promise.resolve();
+    }
+    switch (config.kind) {
+      case 'direct':
+        this.state = { kind: 'direct' };
+        return Promise.resolve();
+      case 'rules':
+        this.state = { kind: 'rules', rules: config.rules, bypass: new BypassRules(config.bypass), reverseBypass: config.reverseBypass };
+        return Promise.resolve();
+      case 'pac':
+        return this.startPac(config.url, false);
+      case 'auto_detect':
+        return this.startPac(WPAD_URL, true);
+    }
+  }
+
+  private startSystemPoll(env: NodeJS.ProcessEnv, generation: number): void {
+    const interval = this.options.systemPollMs ?? SYSTEM_POLL_MS;
+    if (interval <= 0) return;
+    let busy = false;
+    this.systemPoll = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void pollDesktopProxyConfig(env, { command: this.options.gsettingsCommand })
+        .then(async (reading) => {
+          if (generation !== this.generation || readingKey(reading) === this.systemKey) return;
+          const applied = this.applySystemReading(reading, env);
+          this.ready = applied;
+          await applied;
+          this.options.onSystemConfigChange?.();
+        })
+        .finally(() => {
+          busy = false;
+        });
+    }, interval);
+    this.systemPoll.unref();
+  }
+
+  private stopSystemPoll(): void {
+    if (this.systemPoll !== null) clearInterval(this.systemPoll);
+    this.systemPoll = null;
   }
 
   private disposeState(): void {
@@ -181,7 +284,8 @@ export class ProxyResolver {
       case 'direct':
         return [{ kind: 'direct' }];
       case 'rules': {
-        if (rulesAreEmpty(state.rules) || state.bypass.matches(target)) return [{ kind: 'direct' }];
+        if (rulesAreEmpty(state.rules)) return [{ kind: 'direct' }];
+        if (state.reverseBypass ? state.bypass.matchesReversed(target) : state.bypass.matches(target)) return [{ kind: 'direct' }];
         return rulesForUrl(state.rules, target).map(copyChoice);
       }
       case 'env': {
@@ -192,6 +296,7 @@ export class ProxyResolver {
         return [{ kind: 'proxy', server: { ...server } }];
       }
       case 'pac':
+      case 'loading':
         return [];
     }
   }

@@ -6,6 +6,7 @@
 // Identities that need no prompt come first: user info in the URL, then the session's auth
 // cache, then (Negotiate) the process's own Kerberos credentials.
 import { AuthEntry, AuthScheme, defaultPort, HopCredential, SCHEME_MASK, urlScheme } from '../auth-cache';
+import { allowedSchemes, ambientAllowedForServer, gssapiDelegationFor } from '../ambient-auth-policy';
 import { AuthChallenge, chooseChallenge } from '../auth-challenge';
 import { netError, type NetError } from '../errors';
 import { rawHeaderValues } from '../headers';
@@ -67,20 +68,28 @@ function negotiateUnavailable(): string | null {
 /** The challenge to answer. When Negotiate's library is missing the next scheme offered is
  * answered instead (as Chromium does); when Negotiate was the only one, the request fails with
  * an error whose cause says what to install (Chromium would show the 401/407). */
-function pickChallenge(headers: readonly string[]): AuthChallenge | NetError | null {
-  const schemes = schemesLibcurlAnswers();
+function pickChallenge(headers: readonly string[], ambientAllowed: boolean): AuthChallenge | NetError | null {
+  const schemes = allowedSchemes(schemesLibcurlAnswers());
   const challenge = chooseChallenge(headers, schemes);
   if (challenge?.scheme !== 'negotiate') return challenge;
-  const why = negotiateUnavailable();
-  if (why === null) return challenge;
   const others = new Set([...schemes].filter((scheme) => scheme !== 'negotiate'));
-  return chooseChallenge(headers, others) ?? netError('ERR_MISCONFIGURED_AUTH_ENVIRONMENT', { cause: new Error(why) });
+  const why = negotiateUnavailable();
+  if (why !== null) return chooseChallenge(headers, others) ?? netError('ERR_MISCONFIGURED_AUTH_ENVIRONMENT', { cause: new Error(why) });
+  // libcurl's Negotiate can only use the ambient identity: for a server that may not have it,
+  // Negotiate is no option, as for Chromium on Linux (another offered scheme goes to 'login';
+  // Negotiate alone leaves the 401 as the response).
+  return ambientAllowed ? challenge : chooseChallenge(headers, others);
 }
 
 /** CURLAUTH_* bits for credentials that may answer any scheme: without Negotiate when it cannot
  * work, or libcurl would pick it over the others and fail. */
 function anySchemeMask(): number {
-  return negotiateUnavailable() === null ? CurlAuth.Any : CurlAuth.Any & ~CurlAuth.Negotiate;
+  let mask = negotiateUnavailable() === null ? CurlAuth.Any : CurlAuth.Any & ~CurlAuth.Negotiate;
+  const allowed = allowedSchemes(schemesLibcurlAnswers());
+  for (const [scheme, bit] of [['basic', CurlAuth.Basic], ['digest', CurlAuth.Digest | CurlAuth.DigestIe], ['ntlm', CurlAuth.Ntlm], ['negotiate', CurlAuth.Negotiate]] as const) {
+    if (!allowed.has(scheme)) mask &= ~bit;
+  }
+  return mask;
 }
 
 const CURLE_PROXY = 97;
@@ -135,6 +144,8 @@ class Authentication implements Stage {
       extras.proxyPassword = forProxy.password;
       extras.proxyAuth = forProxy.mask;
     }
+    const delegation = gssapiDelegationFor(url, proxy);
+    if (delegation !== 0) extras.gssapiDelegation = delegation;
   }
 
   onHead(head: HopHead): Verdict {
@@ -150,7 +161,7 @@ class Authentication implements Stage {
       return undefined;
     }
     const header = isProxy ? 'proxy-authenticate' : 'www-authenticate';
-    const challenge = pickChallenge(rawHeaderValues(head.rawHeaders, header));
+    const challenge = pickChallenge(rawHeaderValues(head.rawHeaders, header), isProxy || ambientAllowedForServer(state.session, state.url));
     if (challenge === null) return undefined;
     this._headless = false;
     return challenge instanceof Error ? this._fail(challenge) : this._challenge(isProxy, challenge);
@@ -165,7 +176,7 @@ class Authentication implements Stage {
       return this._challenge(true, { scheme: 'socks5', realm: '' });
     }
     if (outcome.connectCode === 407 && (outcome.flags & DoneFlag.UsedProxy)) {
-      const challenge = pickChallenge(outcome.connectChallenges);
+      const challenge = pickChallenge(outcome.connectChallenges, true);
       if (challenge === null) return undefined;
       return challenge instanceof Error ? this._fail(challenge) : this._challenge(true, challenge);
     }

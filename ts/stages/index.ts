@@ -7,6 +7,7 @@ import { authentication } from './authentication';
 import { cookies } from './cookies';
 import { hostResolver } from './host-resolver';
 import { protocolHandlers } from './protocol-handlers';
+import { hostMapping } from './host-mapping';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -23,6 +24,7 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
   hostResolver, // DNS answers cached before clearHostResolverCache() are not used
+  hostMapping, // --host-rules / --host-resolver-rules for direct hops
   requestHeaders, // what goes on the wire besides the application's headers
   sessionConditions, // in flight for closeAllConnections(); network emulation per hop
   redirects, // 3xx → 'redirect', the next hop
