@@ -361,6 +361,27 @@ for (const [name, loop] of Object.entries(LOOPS)) {
   });
 }
 
+test('a lookup asked while a stuck worker is replaced gets its whole limit once the new worker is ready', async (t) => {
+  // The limit (300 ms) is shorter than the kill grace (500 ms): a lookup whose clock ran while it
+  // waited for the stuck worker to be killed and a new one to load the script would always
+  // time out, though its own evaluation takes no time at all.
+  const limit = 300;
+  t.true(limit < KILL_GRACE_MS);
+  await withPac(
+    `function FindProxyForURL(url, host) {
+       if (host === "loop") { var a = []; a.length = 4294967295; a.lastIndexOf(1); }
+       return "PROXY fine.test:1";
+     }`,
+    async (r) => {
+      const stuck = fmt(r, 'http://loop/');
+      const next = fmt(r, 'http://next.test/');
+      t.is(await stuck, 'DIRECT');
+      t.is(await next, 'PROXY fine.test:1');
+    },
+    limit,
+  );
+});
+
 test('an endless loop at the top level: setConfig ends, and every lookup is DIRECT', async (t) => {
   const started = Date.now();
   await withPac(

@@ -37,6 +37,8 @@ interface Call {
   dnsRounds: number;
   /** The worker is idle while this thread resolves the call's DNS questions. */
   awaitingDns: boolean;
+  /** The call waited for a new worker to start and load the script. */
+  waitedForWorker: boolean;
   resolve: (value: string) => void;
   reject: (err: Error) => void;
   settled: boolean;
@@ -94,11 +96,13 @@ export class PacEvaluator {
         deadline: Date.now() + this.options.timeoutMs,
         dnsRounds: 0,
         awaitingDns: false,
+        waitedForWorker: false,
         resolve,
         reject,
         settled: false,
         timer: setTimeout(() => this.expire(call), this.options.timeoutMs),
       };
+      if (this.workerUnavailable) this.pauseClock(call);
       this.queue.push(call);
       this.pump();
     });
@@ -284,11 +288,23 @@ export class PacEvaluator {
     const worker = this.ensureWorker();
     if (this.onLoaded) {
       // A fresh worker is loading the script; the call goes out once it has loaded.
+      this.pauseClock(call);
       this.queue.unshift(call);
       return;
     }
+    // Waiting for a stuck worker to be killed and a new one to load the script is not this
+    // call's evaluation: its limit starts over when it reaches the worker (each wait is bounded
+    // on its own: the kill grace, WORKER_START_LIMIT_MS, the load's limit).
+    if (call.waitedForWorker) this.restartClock(call);
     this.current = call;
     this.postFind(worker, call, []);
+  }
+
+  private restartClock(call: Call): void {
+    call.waitedForWorker = false;
+    clearTimeout(call.timer);
+    call.deadline = Date.now() + this.options.timeoutMs;
+    call.timer = setTimeout(() => this.expire(call), this.options.timeoutMs);
   }
 
   private expire(call: Call): void {
@@ -299,7 +315,27 @@ export class PacEvaluator {
       // Nothing runs in the worker for this call: the next one may go.
       this.current = null;
       this.pump();
+      return;
     }
+    // The worker is past this call's limit: it answers within the kill grace or is replaced.
+    // The calls behind it are not charged for that wait.
+    if (this.current === call) for (const queued of this.queue) this.pauseClock(queued);
+  }
+
+  /** The worker this call waits for is overdue (being killed) or starting. */
+  private get workerUnavailable(): boolean {
+    return this.onLoaded !== null || (this.current !== null && this.current.settled && !this.current.awaitingDns);
+  }
+
+  /** Until the call reaches a worker, only a backstop runs: the kill grace, a worker start and
+   * a script load, each with its own bound, and then some (a worker that keeps dying while it
+   * loads must not hold a call for ever). */
+  private pauseClock(call: Call): void {
+    if (call.settled || call.waitedForWorker) return;
+    call.waitedForWorker = true;
+    clearTimeout(call.timer);
+    const backstop = KILL_GRACE_MS + WORKER_START_LIMIT_MS + 2 * this.options.timeoutMs;
+    call.timer = setTimeout(() => this.expire(call), backstop);
   }
 
   private settle(call: Call, outcome: string | Error): void {
