@@ -45,7 +45,7 @@ enum class EventType : uint8_t {
 constexpr int kEventHeaderSlots = 2;  // Type, Id
 constexpr int kEventNumbers = 11;  // Event::num
 constexpr int kEventStride = 13;  // numbers per event in a batch
-constexpr int kEventRefs = 2;  // refs-array entries per event
+constexpr int kEventRefs = 3;  // refs-array entries per event
 
 // Head event: Event::num slots and refs.
 enum HeadField { kHeadStatus = 0, kHeadVersionMajor = 1, kHeadVersionMinor = 2, kHeadFlags = 3 };
@@ -67,8 +67,9 @@ enum UploadConsumedField { kUploadConsumedBytes = 0 };
 // Done event: Event::num slots and refs.
 enum DoneField { kDoneCurlCode = 0, kDoneOsErrno = 1, kDoneConnectCode = 2, kDoneProxyError = 3, kDoneSslVerifyResult = 4, kDoneProxySslVerifyResult = 5, kDoneResponseCode = 6, kDoneFlags = 7, kDoneHttpAuthAvail = 8, kDoneProxyAuthAvail = 9, kDoneBodyBytes = 10 };
 // ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
-// a refused CONNECT, '\n'-joined
-enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1 };
+// a refused CONNECT, '\n'-joined; PeerChain: the server's certificate chain as PEM, leaf first,
+// when the certificate gate held the hop (DoneFlag CertificateHeld)
+enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1, kDoneRefPeerChain = 2 };
 
 // Bits of a Head event's Flags slot.
 enum HeadFlags : uint32_t {
@@ -85,6 +86,8 @@ enum DoneFlags : uint32_t {
   kDoneConnected = 1u << 5,  // TCP connected (whatever failed after)
   kDoneMultipleLocations = 1u << 6,  // conflicting Location headers
   kDoneMultipleContentLength = 1u << 7,  // conflicting Content-Length headers
+  kDoneCertificateHeld = 1u << 8,  // the certificate gate stopped the hop before its request was sent: the connection's chain (PeerChain) is not among the hop's acceptedChains
+  kDoneUnknownConnection = 1u << 9,  // the certificate gate stopped the hop: it was given a pooled connection whose chain the gate never saw; retry with freshConnect
 };
 
 // The smallest per-transfer response window: response bytes JS may hold unacknowledged before
@@ -112,6 +115,16 @@ struct HopExtras {
   std::string proxy_ca_file;  // PEM bundle for an HTTPS proxy ('' = the hop's caFile)
   long stream_weight = 0;  // HTTP/2 stream weight; 0 = libcurl's default
   long connect_timeout_ms = 0;  // 0 = libcurl's default. Only test/net-errors.test.ts sets it, to bound a TLS handshake that never completes
+  long certificate_gate = 0;  // https origins: 0 = off; 1 = the gate with libcurl's verification on; 2 = the gate with libcurl's verification off (only chains in acceptedChains get a request)
+  std::string accepted_chains;  // PEM chains the gate lets through, '|'-separated, each exactly as PeerChain reports it
+  long fresh_connect = 0;  // 1 = a new connection (CURLOPT_FRESH_CONNECT)
+  long ssl_version = 0;  // CURLOPT_SSLVERSION (minimum | maximum); 0 = libcurl's default
+  std::string ssl_cipher_list;  // CURLOPT_SSL_CIPHER_LIST for TLS 1.2 and older ('' = default)
+  std::string tls13_ciphers;  // CURLOPT_TLS13_CIPHERS ('' = default)
+  std::string client_cert_file;  // client certificate file ('' = none)
+  std::string client_cert_type;  // 'PEM' or 'P12'
+  std::string client_key_file;  // PEM private key file of a PEM client certificate
+  std::string client_key_password;  // passphrase of the key or the PKCS#12 file
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -126,6 +139,16 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("proxyCaFile", &extras.proxy_ca_file);
   visit("streamWeight", &extras.stream_weight);
   visit("connectTimeoutMs", &extras.connect_timeout_ms);
+  visit("certificateGate", &extras.certificate_gate);
+  visit("acceptedChains", &extras.accepted_chains);
+  visit("freshConnect", &extras.fresh_connect);
+  visit("sslVersion", &extras.ssl_version);
+  visit("sslCipherList", &extras.ssl_cipher_list);
+  visit("tls13Ciphers", &extras.tls13_ciphers);
+  visit("clientCertFile", &extras.client_cert_file);
+  visit("clientCertType", &extras.client_cert_type);
+  visit("clientKeyFile", &extras.client_key_file);
+  visit("clientKeyPassword", &extras.client_key_password);
 }
 
 struct ContractEntry {
@@ -180,6 +203,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneFields", "BodyBytes", static_cast<double>(kDoneBodyBytes)},
     {"doneRefs", "ErrorText", static_cast<double>(kDoneRefErrorText)},
     {"doneRefs", "ConnectChallenges", static_cast<double>(kDoneRefConnectChallenges)},
+    {"doneRefs", "PeerChain", static_cast<double>(kDoneRefPeerChain)},
     {"headFlags", "Chunked", static_cast<double>(kHeadChunked)},
     {"doneFlags", "HeadCommitted", static_cast<double>(kDoneHeadCommitted)},
     {"doneFlags", "HeadersTooBig", static_cast<double>(kDoneHeadersTooBig)},
@@ -189,6 +213,8 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneFlags", "Connected", static_cast<double>(kDoneConnected)},
     {"doneFlags", "MultipleLocations", static_cast<double>(kDoneMultipleLocations)},
     {"doneFlags", "MultipleContentLength", static_cast<double>(kDoneMultipleContentLength)},
+    {"doneFlags", "CertificateHeld", static_cast<double>(kDoneCertificateHeld)},
+    {"doneFlags", "UnknownConnection", static_cast<double>(kDoneUnknownConnection)},
     {"constants", "minResponseWindow", static_cast<double>(kMinResponseWindow)},
     {"constants", "ackQuantum", static_cast<double>(kAckQuantum)},
     {"constants", "uploadWindow", static_cast<double>(kUploadWindow)},
@@ -202,6 +228,16 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "proxyCaFile", static_cast<double>(0)},
     {"hopExtras", "streamWeight", static_cast<double>(1)},
     {"hopExtras", "connectTimeoutMs", static_cast<double>(1)},
+    {"hopExtras", "certificateGate", static_cast<double>(1)},
+    {"hopExtras", "acceptedChains", static_cast<double>(0)},
+    {"hopExtras", "freshConnect", static_cast<double>(1)},
+    {"hopExtras", "sslVersion", static_cast<double>(1)},
+    {"hopExtras", "sslCipherList", static_cast<double>(0)},
+    {"hopExtras", "tls13Ciphers", static_cast<double>(0)},
+    {"hopExtras", "clientCertFile", static_cast<double>(0)},
+    {"hopExtras", "clientCertType", static_cast<double>(0)},
+    {"hopExtras", "clientKeyFile", static_cast<double>(0)},
+    {"hopExtras", "clientKeyPassword", static_cast<double>(0)},
 };
 
 }  // namespace curlnet

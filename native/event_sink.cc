@@ -133,7 +133,7 @@ bool EventSink::TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, b
   // While Node tears the environment down, JS can no longer run and allocation fails: the
   // batch is dropped (nobody is left to receive it).
   if (napi_create_arraybuffer(env, numbers_bytes + shared_bytes, &raw, numbers) != napi_ok ||
-      raw == nullptr || napi_create_array_with_length(env, batch.size() * 2, refs) != napi_ok) {
+      raw == nullptr || napi_create_array_with_length(env, batch.size() * kEventRefs, refs) != napi_ok) {
     return false;
   }
   double* out = static_cast<double*>(raw);

@@ -91,6 +91,8 @@ class Transfer {
   size_t OnRead(char* buffer, size_t length);
   int OnSeek(curl_off_t offset);
 
+  bool GateOn() const { return spec_->extras.certificate_gate != 0; }
+  bool PassesCertificateGate(curl_socket_t fd);
   bool ShouldDeferCommit(const ResponseHead& head) const;
   void CommitHead();
   void ReportUploadProgress(bool force);
@@ -122,6 +124,10 @@ class Transfer {
   bool block_ready_ = false;     // a complete final-status block waits to be committed
   bool tunnel_pending_ = false;  // CONNECT responses come first
   std::string connect_challenges_;
+  // Certificate gate: the chain of a connection whose chain was not accepted, or a pooled
+  // connection the gate never saw (no request was sent in either case).
+  std::string held_chain_;
+  bool unknown_connection_ = false;
   bool head_committed_ = false;
   bool head_chunked_ = false;
   bool headers_too_big_ = false;

@@ -642,6 +642,7 @@ function outcome(fields: Partial<HopOutcome>): HopOutcome {
     bodyBytes: 0,
     message: '',
     connectChallenges: [],
+    peerChain: '',
     ...fields,
   };
 }

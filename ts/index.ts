@@ -22,3 +22,6 @@ export { net, request, fetch, isOnline, resolveHost, ClientRequest, IncomingMess
 export type { ClientRequestConstructorOptions } from './request-options';
 export type { UploadProgressInfo } from './client-request';
 export type { AuthInfo } from './stages/authentication';
+export type { Certificate, CertificatePrincipal } from './certificate';
+export type { CertificateVerifyProc, CertificateVerifyRequest } from './certificate-verifier';
+export type { SSLConfig, SSLVersion } from './ssl-config';

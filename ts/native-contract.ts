@@ -46,7 +46,7 @@ export const EVENT_NUMBERS = 11;
 /** Numbers per event in a batch's Float64Array. */
 export const EVENT_STRIDE = 13;
 /** Entries per event in a batch's refs array. */
-export const EVENT_REFS = 2;
+export const EVENT_REFS = 3;
 
 /** Head event: its numbers, after the header. */
 export const enum HeadField {
@@ -101,11 +101,13 @@ export const enum DoneField {
 }
 /**
  * ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
- * a refused CONNECT, '\n'-joined
+ * a refused CONNECT, '\n'-joined; PeerChain: the server's certificate chain as PEM, leaf first,
+ * when the certificate gate held the hop (DoneFlag CertificateHeld)
  */
 export const enum DoneRef {
   ErrorText = 0,
   ConnectChallenges = 1,
+  PeerChain = 2,
 }
 
 /** Bits of a Head event's Flags slot. */
@@ -132,6 +134,16 @@ export const enum DoneFlag {
   MultipleLocations = 1 << 6,
   /** conflicting Content-Length headers */
   MultipleContentLength = 1 << 7,
+  /**
+   * the certificate gate stopped the hop before its request was sent: the connection's chain
+   * (PeerChain) is not among the hop's acceptedChains
+   */
+  CertificateHeld = 1 << 8,
+  /**
+   * the certificate gate stopped the hop: it was given a pooled connection whose chain the gate
+   * never saw; retry with freshConnect
+   */
+  UnknownConnection = 1 << 9,
 }
 
 /**
@@ -179,6 +191,29 @@ export interface HopExtras {
    * never completes
    */
   connectTimeoutMs?: number;
+  /**
+   * https origins: 0 = off; 1 = the gate with libcurl's verification on; 2 = the gate with
+   * libcurl's verification off (only chains in acceptedChains get a request)
+   */
+  certificateGate?: number;
+  /** PEM chains the gate lets through, '|'-separated, each exactly as PeerChain reports it */
+  acceptedChains?: string;
+  /** 1 = a new connection (CURLOPT_FRESH_CONNECT) */
+  freshConnect?: number;
+  /** CURLOPT_SSLVERSION (minimum | maximum); 0 = libcurl's default */
+  sslVersion?: number;
+  /** CURLOPT_SSL_CIPHER_LIST for TLS 1.2 and older ('' = default) */
+  sslCipherList?: string;
+  /** CURLOPT_TLS13_CIPHERS ('' = default) */
+  tls13Ciphers?: string;
+  /** client certificate file ('' = none) */
+  clientCertFile?: string;
+  /** 'PEM' or 'P12' */
+  clientCertType?: string;
+  /** PEM private key file of a PEM client certificate */
+  clientKeyFile?: string;
+  /** passphrase of the key or the PKCS#12 file */
+  clientKeyPassword?: string;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -250,6 +285,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
   doneRefs: {
     ErrorText: DoneRef.ErrorText,
     ConnectChallenges: DoneRef.ConnectChallenges,
+    PeerChain: DoneRef.PeerChain,
   },
   headFlags: {
     Chunked: HeadFlag.Chunked,
@@ -263,6 +299,8 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     Connected: DoneFlag.Connected,
     MultipleLocations: DoneFlag.MultipleLocations,
     MultipleContentLength: DoneFlag.MultipleContentLength,
+    CertificateHeld: DoneFlag.CertificateHeld,
+    UnknownConnection: DoneFlag.UnknownConnection,
   },
   constants: {
     minResponseWindow: MIN_RESPONSE_WINDOW,
@@ -280,5 +318,15 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     proxyCaFile: 0,
     streamWeight: 1,
     connectTimeoutMs: 1,
+    certificateGate: 1,
+    acceptedChains: 0,
+    freshConnect: 1,
+    sslVersion: 1,
+    sslCipherList: 0,
+    tls13Ciphers: 0,
+    clientCertFile: 0,
+    clientCertType: 0,
+    clientKeyFile: 0,
+    clientKeyPassword: 0,
   },
 };

@@ -111,6 +111,8 @@ export interface HopOutcome {
   message: string;
   /** Proxy-Authenticate challenges of a refused CONNECT, one per entry. */
   connectChallenges: string[];
+  /** The server's chain (PEM, leaf first) when the certificate gate held the hop, else ''. */
+  peerChain: string;
 }
 
 export interface HopHead {
@@ -376,6 +378,7 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
         bodyBytes: n[s + DoneField.BodyBytes],
         message: (refs[r + DoneRef.ErrorText] as string | undefined) ?? '',
         connectChallenges: challenges === undefined ? [] : challenges.split('\n'),
+        peerChain: (refs[r + DoneRef.PeerChain] as string | undefined) ?? '',
       });
       break;
     }

@@ -261,6 +261,9 @@ const TEXT = {
   certDate: /expired|not yet valid|NotValidYet|validity/i,
   certAuthority: /self[- ]?signed|unable to get (local )?issuer|unknown ca|untrusted|issuer certificate|UnknownIssuer/i,
   certRevoked: /revoked/i,
+  // OpenSSL 3.0 leaves its ASN.1/EVP error first in the queue when a certificate's signature
+  // does not verify; libcurl reports that one (35) instead of the verify failure (60).
+  certSignature: /asn1 encoding routines|signature failure|bad signature/i,
   versionOrCipher: /alert protocol version|handshake failure|no shared cipher|unsupported protocol|no protocols available|no ciphers available|version too low|inappropriate fallback|no suitable (key share|signature)/i,
   unrecognizedName: /unrecognized name/i,
   decryptError: /decrypt error/i,
@@ -479,6 +482,7 @@ function tlsHandshakeError(o: HopOutcome): NetErrorKey {
   const text = o.message;
   if (ECONNRESET.has(o.osErrno) || (o.osErrno === 0 && TEXT.reset.test(text))) return 'CONNECTION_RESET';
   if (TEXT.versionOrCipher.test(text)) return 'SSL_VERSION_OR_CIPHER_MISMATCH';
+  if (TEXT.certSignature.test(text)) return 'CERT_INVALID';
   if (TEXT.unrecognizedName.test(text)) return 'SSL_UNRECOGNIZED_NAME_ALERT';
   if (TEXT.decryptError.test(text)) return 'SSL_DECRYPT_ERROR_ALERT';
   if (TEXT.badRecordMac.test(text)) return 'SSL_BAD_RECORD_MAC_ALERT';

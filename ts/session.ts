@@ -2,6 +2,7 @@
 // curl thread), user agent, and (as later capabilities land) proxy configuration, the HTTP
 // auth cache and cookies. Same partition string, same Session object.
 import { AuthCache } from './auth-cache';
+import { CertificateVerifier, type CertificateVerifyProc } from './certificate-verifier';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -9,6 +10,7 @@ import { DEFAULT_STAGES, StageFactory } from './stages';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 import { headerValueForWire } from './wire-validation';
 import { checkTimeout } from './request-options';
+import { sslExtrasFor, type SSLConfig, type SslExtras } from './ssl-config';
 
 const kCreate = Symbol('curl-net.createSession');
 const kBrand = Symbol.for('curl-net.Session');
@@ -37,6 +39,10 @@ export class Session {
   readonly _authCache = new AuthCache();
   /** @internal */
   readonly _proxy = new SessionProxy();
+  /** @internal The verify proc and its verdicts (null: libcurl's verification alone). */
+  _certificateVerifier: CertificateVerifier | null = null;
+  /** @internal setSSLConfig, as hop extras. */
+  _sslExtras: SslExtras = {};
   /** @internal What every hop of this session's requests goes through (ts/stages/). */
   readonly _stages: readonly StageFactory[] = DEFAULT_STAGES;
 
@@ -129,8 +135,24 @@ export class Session {
     return Promise.resolve();
   }
 
-  /** Closes idle pooled connections. Requests in flight keep theirs. */
+  /** Electron's: `proc(request, callback)` decides on every new TLS connection's certificate
+   * (ts/stages/certificate-verify.ts); null goes back to libcurl's verification. Verdicts
+   * given so far are forgotten either way. */
+  setCertificateVerifyProc(proc: CertificateVerifyProc | null): void {
+    if (proc !== null && typeof proc !== 'function') throw new TypeError('Must pass null or function');
+    this._certificateVerifier?.clear();
+    this._certificateVerifier = proc === null ? null : new CertificateVerifier(proc);
+  }
+
+  /** Electron's: TLS versions and disabled cipher suites of new connections. */
+  setSSLConfig(config: SSLConfig): void {
+    this._sslExtras = sslExtrasFor(config);
+  }
+
+  /** Closes idle pooled connections (and forgets certificate verdicts). Requests in flight
+   * keep theirs. */
   closeAllConnections(): Promise<void> {
+    this._certificateVerifier?.clear();
     native().closeConnections(this._id);
     return new Promise((resolve) => setImmediate(resolve));
   }

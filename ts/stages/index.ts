@@ -4,6 +4,7 @@
 // changes, and sees responses before it.
 import { admission } from './admission';
 import { authentication } from './authentication';
+import { certificateVerify } from './certificate-verify';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -18,6 +19,9 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   // other head (a redirect too) proves what this hop offered, as Chromium's network
   // transaction records credentials before URLRequest follows a redirect.
   authentication, // credentials up front
+  // Sees every hop's end first: a hop the certificate gate held is not a response, a failure
+  // or a login for anyone else; it is asked about and run again.
+  certificateVerify, // verify proc, certificates on errors, SSL config
 ]);
 
 export type { HopControl, HopDraft, HopState, Restart, Stage, StageFactory, Verdict } from './stage';

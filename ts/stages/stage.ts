@@ -41,7 +41,9 @@ export interface HopDraft {
 export type Restart =
   | { kind: 'redirect'; from: URL; to: URL; crossOrigin: boolean }
   | { kind: 'login' }
-  | { kind: 'proxy-failover' };
+  | { kind: 'proxy-failover' }
+  /** The same hop again after a certificate verdict (or on a fresh connection). */
+  | { kind: 'certificate' };
 
 /** What a stage may do to the request it serves. */
 export interface HopControl {
