@@ -211,9 +211,19 @@ void Transfer::ConfigureTls() {
     }
   }
   if (s.extras.fresh_connect != 0) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-  if (s.extras.ssl_version != 0) curl_easy_setopt(h, CURLOPT_SSLVERSION, s.extras.ssl_version);
-  if (!s.extras.ssl_cipher_list.empty()) curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, s.extras.ssl_cipher_list.c_str());
-  if (!s.extras.tls13_ciphers.empty()) curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, s.extras.tls13_ciphers.c_str());
+  // The session's SSL configuration covers every TLS connection, an HTTPS proxy's too.
+  if (s.extras.ssl_version != 0) {
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, s.extras.ssl_version);
+    curl_easy_setopt(h, CURLOPT_PROXY_SSLVERSION, s.extras.ssl_version);
+  }
+  if (!s.extras.ssl_cipher_list.empty()) {
+    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, s.extras.ssl_cipher_list.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_SSL_CIPHER_LIST, s.extras.ssl_cipher_list.c_str());
+  }
+  if (!s.extras.tls13_ciphers.empty()) {
+    curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, s.extras.tls13_ciphers.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_TLS13_CIPHERS, s.extras.tls13_ciphers.c_str());
+  }
   if (!s.extras.client_cert_file.empty()) {
     curl_easy_setopt(h, CURLOPT_SSLCERT, s.extras.client_cert_file.c_str());
     curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, s.extras.client_cert_type.empty() ? "PEM" : s.extras.client_cert_type.c_str());
