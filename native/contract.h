@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace curlnet {
 
@@ -88,6 +89,7 @@ enum DoneFlags : uint32_t {
   kDoneMultipleContentLength = 1u << 7,  // conflicting Content-Length headers
   kDoneCertificateHeld = 1u << 8,  // the certificate gate stopped the hop before its request was sent: the connection's chain (PeerChain) is not among the hop's acceptedChains
   kDoneUnknownConnection = 1u << 9,  // the certificate gate stopped the hop: it was given a pooled connection whose chain the gate never saw; retry with freshConnect
+  kDoneCertificateRequested = 1u << 10,  // the server asked for a client certificate (seen with watchCertificateRequest)
 };
 
 // The smallest per-transfer response window: response bytes JS may hold unacknowledged before
@@ -121,10 +123,11 @@ struct HopExtras {
   long ssl_version = 0;  // CURLOPT_SSLVERSION (minimum | maximum); 0 = libcurl's default
   std::string ssl_cipher_list;  // CURLOPT_SSL_CIPHER_LIST for TLS 1.2 and older ('' = default)
   std::string tls13_ciphers;  // CURLOPT_TLS13_CIPHERS ('' = default)
-  std::string client_cert_file;  // client certificate file ('' = none)
+  long watch_certificate_request = 0;  // 1 = report whether the server sent a TLS CertificateRequest (DoneFlag CertificateRequested); costs libcurl's verbose tracing, so only for one diagnostic hop
+  std::vector<char> client_cert;  // client certificate (CURLOPT_SSLCERT_BLOB: PEM, or PKCS#12 DER); empty = none. Never written to disk
   std::string client_cert_type;  // 'PEM' or 'P12'
-  std::string client_key_file;  // PEM private key file of a PEM client certificate
-  std::string client_key_password;  // passphrase of the key or the PKCS#12 file
+  std::vector<char> client_key;  // PEM private key of a PEM client certificate (CURLOPT_SSLKEY_BLOB)
+  std::string client_key_password;  // passphrase of the key or of the PKCS#12 data
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -145,9 +148,10 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("sslVersion", &extras.ssl_version);
   visit("sslCipherList", &extras.ssl_cipher_list);
   visit("tls13Ciphers", &extras.tls13_ciphers);
-  visit("clientCertFile", &extras.client_cert_file);
+  visit("watchCertificateRequest", &extras.watch_certificate_request);
+  visit("clientCert", &extras.client_cert);
   visit("clientCertType", &extras.client_cert_type);
-  visit("clientKeyFile", &extras.client_key_file);
+  visit("clientKey", &extras.client_key);
   visit("clientKeyPassword", &extras.client_key_password);
 }
 
@@ -215,6 +219,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneFlags", "MultipleContentLength", static_cast<double>(kDoneMultipleContentLength)},
     {"doneFlags", "CertificateHeld", static_cast<double>(kDoneCertificateHeld)},
     {"doneFlags", "UnknownConnection", static_cast<double>(kDoneUnknownConnection)},
+    {"doneFlags", "CertificateRequested", static_cast<double>(kDoneCertificateRequested)},
     {"constants", "minResponseWindow", static_cast<double>(kMinResponseWindow)},
     {"constants", "ackQuantum", static_cast<double>(kAckQuantum)},
     {"constants", "uploadWindow", static_cast<double>(kUploadWindow)},
@@ -234,9 +239,10 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "sslVersion", static_cast<double>(1)},
     {"hopExtras", "sslCipherList", static_cast<double>(0)},
     {"hopExtras", "tls13Ciphers", static_cast<double>(0)},
-    {"hopExtras", "clientCertFile", static_cast<double>(0)},
+    {"hopExtras", "watchCertificateRequest", static_cast<double>(1)},
+    {"hopExtras", "clientCert", static_cast<double>(2)},
     {"hopExtras", "clientCertType", static_cast<double>(0)},
-    {"hopExtras", "clientKeyFile", static_cast<double>(0)},
+    {"hopExtras", "clientKey", static_cast<double>(2)},
     {"hopExtras", "clientKeyPassword", static_cast<double>(0)},
 };
 

@@ -211,6 +211,12 @@ void Transfer::ConfigureTls() {
     }
   }
   if (s.extras.fresh_connect != 0) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+  if (s.extras.watch_certificate_request != 0) {
+    // libcurl hands OpenSSL's handshake messages to the debug callback only when verbose.
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &Transfer::DebugCallback);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, this);
+  }
   // The session's SSL configuration covers every TLS connection, an HTTPS proxy's too.
   if (s.extras.ssl_version != 0) {
     curl_easy_setopt(h, CURLOPT_SSLVERSION, s.extras.ssl_version);
@@ -224,10 +230,17 @@ void Transfer::ConfigureTls() {
     curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, s.extras.tls13_ciphers.c_str());
     curl_easy_setopt(h, CURLOPT_PROXY_TLS13_CIPHERS, s.extras.tls13_ciphers.c_str());
   }
-  if (!s.extras.client_cert_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_SSLCERT, s.extras.client_cert_file.c_str());
+  if (!s.extras.client_cert.empty()) {
+    // Blobs, copied by libcurl: a private key never touches the disk. libcurl's pool matches
+    // connections by these too, so a connection with one identity never serves another.
+    curl_blob cert{const_cast<char*>(s.extras.client_cert.data()), s.extras.client_cert.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
     curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, s.extras.client_cert_type.empty() ? "PEM" : s.extras.client_cert_type.c_str());
-    if (!s.extras.client_key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, s.extras.client_key_file.c_str());
+    if (!s.extras.client_key.empty()) {
+      curl_blob key{const_cast<char*>(s.extras.client_key.data()), s.extras.client_key.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+      curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (!s.extras.client_key_password.empty()) curl_easy_setopt(h, CURLOPT_KEYPASSWD, s.extras.client_key_password.c_str());
   }
   if (!s.ca_file.empty()) {
@@ -278,6 +291,16 @@ int Transfer::PrereqCallback(void* self, char* primary_ip, char* local_ip, int p
   if (!transfer->GateOn()) return CURL_PREREQFUNC_OK;
   curl_socket_t fd = transfer->session_->SocketFor(local_ip, local_port, primary_ip, primary_port);
   return transfer->PassesCertificateGate(fd) ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
+// OpenSSL's message callback, through libcurl: a received handshake message starts with its
+// type (13: CertificateRequest, RFC 8446 4.3.2 and RFC 5246 7.4.4). Record headers start with
+// a content type (20-24) and alerts are two bytes, so nothing else matches.
+int Transfer::DebugCallback(CURL*, curl_infotype type, char* data, size_t size, void* self) {
+  if (type == CURLINFO_SSL_DATA_IN && size >= 4 && static_cast<unsigned char>(data[0]) == 13) {
+    static_cast<Transfer*>(self)->certificate_requested_ = true;
+  }
+  return 0;
 }
 
 // The connection is up (TLS done, tunnel or not) and no byte of the request has been sent.
@@ -673,6 +696,7 @@ Event Transfer::BuildDone(CURLcode result) {
   if (multiple_content_length_) flags |= kDoneMultipleContentLength;
   if (!held_chain_.empty()) flags |= kDoneCertificateHeld;
   if (unknown_connection_) flags |= kDoneUnknownConnection;
+  if (certificate_requested_) flags |= kDoneCertificateRequested;
   event.num[kDoneFlags] = flags;
   event.num[kDoneBodyBytes] = static_cast<double>(body_bytes_);
   return event;

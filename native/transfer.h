@@ -76,6 +76,7 @@ class Transfer {
   static size_t HeaderCallback(char* data, size_t size, size_t count, void* self);
   static size_t ReadCallback(char* buffer, size_t size, size_t count, void* self);
   static int SeekCallback(void* self, curl_off_t offset, int origin);
+  static int DebugCallback(CURL* easy, curl_infotype type, char* data, size_t size, void* self);
   static int PrereqCallback(void* self, char* primary_ip, char* local_ip, int primary_port, int local_port);
 
   size_t OnWrite(const char* data, size_t length);
@@ -128,6 +129,7 @@ class Transfer {
   // connection the gate never saw (no request was sent in either case).
   std::string held_chain_;
   bool unknown_connection_ = false;
+  bool certificate_requested_ = false;  // watchCertificateRequest: the server asked for one
   bool head_committed_ = false;
   bool head_chunked_ = false;
   bool headers_too_big_ = false;

@@ -25,3 +25,5 @@ export type { AuthInfo } from './stages/authentication';
 export type { Certificate, CertificatePrincipal } from './certificate';
 export type { CertificateVerifyProc, CertificateVerifyRequest } from './certificate-verifier';
 export type { SSLConfig, SSLVersion } from './ssl-config';
+export type { ClientCertificate, ClientCertificateRule } from './client-certificates';
+export type { ClientCertificateRequestInfo } from './stages/client-certificate';

@@ -144,6 +144,8 @@ export const enum DoneFlag {
    * never saw; retry with freshConnect
    */
   UnknownConnection = 1 << 9,
+  /** the server asked for a client certificate (seen with watchCertificateRequest) */
+  CertificateRequested = 1 << 10,
 }
 
 /**
@@ -206,13 +208,21 @@ export interface HopExtras {
   sslCipherList?: string;
   /** CURLOPT_TLS13_CIPHERS ('' = default) */
   tls13Ciphers?: string;
-  /** client certificate file ('' = none) */
-  clientCertFile?: string;
+  /**
+   * 1 = report whether the server sent a TLS CertificateRequest (DoneFlag CertificateRequested);
+   * costs libcurl's verbose tracing, so only for one diagnostic hop
+   */
+  watchCertificateRequest?: number;
+  /**
+   * client certificate (CURLOPT_SSLCERT_BLOB: PEM, or PKCS#12 DER); empty = none. Never written to
+   * disk
+   */
+  clientCert?: Uint8Array;
   /** 'PEM' or 'P12' */
   clientCertType?: string;
-  /** PEM private key file of a PEM client certificate */
-  clientKeyFile?: string;
-  /** passphrase of the key or the PKCS#12 file */
+  /** PEM private key of a PEM client certificate (CURLOPT_SSLKEY_BLOB) */
+  clientKey?: Uint8Array;
+  /** passphrase of the key or of the PKCS#12 data */
   clientKeyPassword?: string;
 }
 
@@ -301,6 +311,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     MultipleContentLength: DoneFlag.MultipleContentLength,
     CertificateHeld: DoneFlag.CertificateHeld,
     UnknownConnection: DoneFlag.UnknownConnection,
+    CertificateRequested: DoneFlag.CertificateRequested,
   },
   constants: {
     minResponseWindow: MIN_RESPONSE_WINDOW,
@@ -324,9 +335,10 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     sslVersion: 1,
     sslCipherList: 0,
     tls13Ciphers: 0,
-    clientCertFile: 0,
+    watchCertificateRequest: 1,
+    clientCert: 2,
     clientCertType: 0,
-    clientKeyFile: 0,
+    clientKey: 2,
     clientKeyPassword: 0,
   },
 };

@@ -468,6 +468,10 @@ function netErrorKey(o: HopOutcome, context: NetErrorContext): NetErrorKey | nul
 function receiveError(o: HopOutcome): NetErrorKey {
   const text = o.message;
   if (TEXT.tunnel.test(text)) return 'TUNNEL_CONNECTION_FAILED';
+  // TLS 1.3: the server judges the client certificate after the client's handshake is done,
+  // so its alert arrives with the first read.
+  if (TEXT.certificateRequired.test(text)) return 'SSL_CLIENT_AUTH_CERT_NEEDED';
+  if (TEXT.clientCertRejected.test(text)) return 'BAD_SSL_CLIENT_AUTH_CERT';
   if (TEXT.headersTooBig.test(text)) return 'RESPONSE_HEADERS_TOO_BIG';
   if (TEXT.chunk.test(text)) return 'INVALID_CHUNKED_ENCODING';
   const byErrno = SYSTEM_ERRNO.get(o.osErrno);

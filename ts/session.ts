@@ -3,6 +3,7 @@
 // auth cache and cookies. Same partition string, same Session object.
 import { AuthCache } from './auth-cache';
 import { CertificateVerifier, type CertificateVerifyProc } from './certificate-verifier';
+import { ClientCertificates, type ClientCertificateRule } from './client-certificates';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -41,6 +42,8 @@ export class Session {
   readonly _proxy = new SessionProxy();
   /** @internal The verify proc and its verdicts (null: libcurl's verification alone). */
   _certificateVerifier: CertificateVerifier | null = null;
+  /** @internal setClientCertificates. */
+  readonly _clientCertificates = new ClientCertificates();
   /** @internal setSSLConfig, as hop extras. */
   _sslExtras: SslExtras = {};
   /** @internal What every hop of this session's requests goes through (ts/stages/). */
@@ -147,6 +150,13 @@ export class Session {
   /** Electron's: TLS versions and disabled cipher suites of new connections. */
   setSSLConfig(config: SSLConfig): void {
     this._sslExtras = sslExtrasFor(config);
+  }
+
+  /** curl-net addition: client certificates (mutual TLS) by host pattern, first match wins;
+   * replaces the previous list. New connections only (libcurl's pool keys connections by
+   * their identity). */
+  setClientCertificates(rules: ClientCertificateRule[]): void {
+    this._clientCertificates.set(rules);
   }
 
   /** Closes idle pooled connections (and forgets certificate verdicts). Requests in flight

@@ -5,6 +5,7 @@
 import { admission } from './admission';
 import { authentication } from './authentication';
 import { certificateVerify } from './certificate-verify';
+import { clientCertificate } from './client-certificate';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -22,6 +23,8 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   // Sees every hop's end first: a hop the certificate gate held is not a response, a failure
   // or a login for anyone else; it is asked about and run again.
   certificateVerify, // verify proc, certificates on errors, SSL config
+  // After certificateVerify: its diagnostic hop's gate settings are the last word.
+  clientCertificate, // the session's identity for the host, or 'select-client-certificate'
 ]);
 
 export type { HopControl, HopDraft, HopState, Restart, Stage, StageFactory, Verdict } from './stage';
