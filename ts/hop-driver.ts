@@ -294,6 +294,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   /** @internal */
   onDone(outcome: HopOutcome): void {
     this._id = 0;
+    this._hopEnded();
     if (this._held !== null) {
       this._held.outcome = outcome;
       return;
@@ -339,6 +340,11 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     native().abort(this._id);
     unregisterHop(this._id);
     this._id = 0;
+    this._hopEnded();
+  }
+
+  private _hopEnded(): void {
+    for (const stage of this._stages) stage.onHopEnd?.();
   }
 
   /** The request is over: its stages (and what they hold) are dropped at once. A finished
@@ -353,9 +359,9 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
   stop(error?: Error): void {
     this._disarmDeadline();
     this._stopped = true;
-    this._release();
     this._held = null;
-    this._stopHop();
+    this._stopHop(); // before the stages are dropped: they hear that the hop ended
+    this._release();
     if (this._response !== null) this._response.destroy(error);
   }
 }

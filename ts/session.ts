@@ -4,6 +4,7 @@
 import { AuthCache } from './auth-cache';
 import { CertificateVerifier, type CertificateVerifyProc } from './certificate-verifier';
 import { ClientCertificates, type ClientCertificateRule } from './client-certificates';
+import { HostQueue } from './host-queue';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -42,6 +43,8 @@ export class Session {
   readonly _proxy = new SessionProxy();
   /** @internal The verify proc and its verdicts (null: libcurl's verification alone). */
   _certificateVerifier: CertificateVerifier | null = null;
+  /** @internal Hops waiting for a connection under the per-host limit, by priority. */
+  readonly _hostQueue = new HostQueue();
   /** @internal setClientCertificates. */
   readonly _clientCertificates = new ClientCertificates();
   /** @internal setSSLConfig, as hop extras. */

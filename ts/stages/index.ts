@@ -6,6 +6,7 @@ import { admission } from './admission';
 import { authentication } from './authentication';
 import { certificateVerify } from './certificate-verify';
 import { clientCertificate } from './client-certificate';
+import { connectionQueue } from './connection-queue';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -25,6 +26,9 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   certificateVerify, // verify proc, certificates on errors, SSL config
   // After certificateVerify: its diagnostic hop's gate settings are the last word.
   clientCertificate, // the session's identity for the host, or 'select-client-certificate'
+  // Last on the way out: a hop waits for a connection only once everything else about it is
+  // decided (and a proxy plan may have waited already).
+  connectionQueue, // per-host limit: hops start in priority order
 ]);
 
 export type { HopControl, HopDraft, HopState, Restart, Stage, StageFactory, Verdict } from './stage';

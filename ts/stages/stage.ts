@@ -83,6 +83,9 @@ export interface Stage {
   onDone?(outcome: HopOutcome): Verdict;
   /** The hops start over (called on every stage, in order, before beforeHop). */
   onRestart?(reason: Restart): void;
+  /** The current hop's transfer is over, however it ended (done, dropped by a restart, an
+   * abort or a failure): called on every stage that has it, before any other hook hears of it. */
+  onHopEnd?(): void;
 }
 
 /** Makes one request's stage; sessions hold a list of these. */
