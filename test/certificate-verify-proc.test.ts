@@ -301,3 +301,25 @@ test('HTTP/2: concurrent requests on new connections share one verdict', async (
   // verdict still covers every new connection.
   t.is(calls, 1, `${sessions.size} connections, one verdict`);
 });
+
+test('redirects across origins: each new origin is judged, the budget of certificate restarts is per hop', async (t) => {
+  // Five self-signed servers redirecting to one another: ~3 certificate hops each.
+  const servers: Served[] = [];
+  for (let i = 0; i < 5; i++) servers.push(await serve(certs.selfSigned));
+  servers.forEach((server, i) => {
+    server.server.removeAllListeners('request');
+    server.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      server.requests.push(req.url!);
+      if (i + 1 < servers.length) res.writeHead(302, { location: `${servers[i + 1].url}/hop${i + 1}` }).end();
+      else res.end('arrived');
+    });
+  });
+  const ses = fresh();
+  const hosts: string[] = [];
+  ses.setCertificateVerifyProc((request, callback) => {
+    hosts.push(request.verificationResult);
+    callback(0);
+  });
+  t.deepEqual(await get(`${servers[0].url}/hop0`, ses), { body: 'arrived' });
+  t.is(hosts.length, 5, 'one question per origin (host and port)');
+});

@@ -94,8 +94,11 @@ class CertificateVerifyStage implements Stage {
 
   onRestart(reason: Restart): void {
     if (reason.kind === 'certificate') return;
+    // A new hop for other reasons (a redirect, a login, a failover): its certificates are
+    // judged afresh, with a fresh budget of restarts.
     this._libcurlError = null;
     this._needLibcurlVerdict = false;
+    this._restarts = 0;
   }
 
   onDone(outcome: HopOutcome): Verdict {
