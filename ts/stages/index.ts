@@ -21,10 +21,11 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   // other head (a redirect too) proves what this hop offered, as Chromium's network
   // transaction records credentials before URLRequest follows a redirect.
   authentication, // credentials up front
-  // Sees every hop's end first: a hop the certificate gate held is not a response, a failure
-  // or a login for anyone else; it is asked about and run again.
+  // Sees a hop's end before the stages above: a hop the certificate gate held is not a
+  // response, a failure or a login for them; it is asked about and run again.
   certificateVerify, // verify proc, certificates on errors, SSL config
-  // After certificateVerify: its diagnostic hop's gate settings are the last word.
+  // After certificateVerify: its diagnostic hop's gate settings are the last word, and it
+  // hears of that hop's end first.
   clientCertificate, // the session's identity for the host, or 'select-client-certificate'
   // Last on the way out: a hop waits for a connection only once everything else about it is
   // decided (and a proxy plan may have waited already).
