@@ -5,8 +5,9 @@
 // gate (native/transfer.cc): once the connection is up and before any byte of the request is
 // sent, the hop goes on only if the connection's chain is one the proc accepted for this
 // origin; otherwise the hop ends with the chain, this stage asks the proc (asynchronously, in
-// JS), remembers the verdict per (host, port, chain) in the session, and runs the hop again —
-// usually over the same pooled connection, which the gate now lets through. libcurl's own
+// JS), remembers the verdict per (host, port, chain) in the session, and runs the hop again
+// (on a new connection unless HTTP/2 multiplexes: libcurl closes one whose transfer a callback
+// stopped), which the gate now lets through. libcurl's own
 // verdict ("verificationResult") comes from a first attempt with libcurl's verification on;
 // a chain libcurl refuses is retried with libcurl's verification off, where the gate is the
 // only judge. docs/architecture.md ("Certificate verification") has the whole design.
