@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { net, session, NetError, type CertificateVerifyRequest, type Session } from '../ts/index';
 import { resetCaBundle } from '../ts/ca-bundle';
 import { makeTestCerts, type TestCerts } from './helpers/certs';
@@ -322,4 +322,42 @@ test('redirects across origins: each new origin is judged, the budget of certifi
   });
   t.deepEqual(await get(`${servers[0].url}/hop0`, ses), { body: 'arrived' });
   t.is(hosts.length, 5, 'one question per origin (host and port)');
+});
+
+test('through an HTTP proxy\'s CONNECT tunnel: the proc judges the origin\'s certificate; nothing is sent before', async (t) => {
+  const origin = await serve(certs.selfSigned);
+  let tunnels = 0;
+  const sockets = new Set<{ destroy(): void }>();
+  const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+  proxy.on('connect', (req: http.IncomingMessage, client: import('node:stream').Duplex, head: Buffer) => {
+    tunnels += 1;
+    const [host, port] = req.url!.split(':');
+    sockets.add(client);
+    const upstream = netConnect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  closers.push(() => {
+    for (const socket of sockets) socket.destroy();
+    proxy.closeAllConnections();
+    proxy.close();
+  });
+  const ses = fresh();
+  await ses.setProxy({ proxyRules: `127.0.0.1:${(proxy.address() as AddressInfo).port}`, proxyBypassRules: '<-loopback>' });
+  const asked: string[] = [];
+  ses.setCertificateVerifyProc((request, callback) => {
+    asked.push(`${request.hostname} ${request.verificationResult}`);
+    callback(origin.requests.length === 0 ? 0 : -2);
+  });
+  t.deepEqual(await get(`${origin.url}/tunnelled`, ses), { body: 'ok /tunnelled' });
+  t.deepEqual(asked, ['127.0.0.1 net::ERR_CERT_AUTHORITY_INVALID']);
+  t.deepEqual(origin.requests, ['/tunnelled']);
+  t.true(tunnels >= 2, `${tunnels} tunnels`);
 });
