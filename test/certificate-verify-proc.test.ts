@@ -361,3 +361,16 @@ test('through an HTTP proxy\'s CONNECT tunnel: the proc judges the origin\'s cer
   t.deepEqual(origin.requests, ['/tunnelled']);
   t.true(tunnels >= 2, `${tunnels} tunnels`);
 });
+
+test('concurrent requests that meet the same chain while the proc thinks share one question', async (t) => {
+  const server = await serve(certs.selfSigned);
+  const ses = fresh();
+  let calls = 0;
+  ses.setCertificateVerifyProc((_request, callback) => {
+    calls += 1;
+    setTimeout(() => callback(0), 50);
+  });
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => get(`${server.url}/${i}`, ses)));
+  t.deepEqual(results.map((r) => r.body), Array.from({ length: 6 }, (_, i) => `ok /${i}`));
+  t.is(calls, 1);
+});

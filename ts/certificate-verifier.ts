@@ -51,6 +51,7 @@ export function verdictFromCallback(value: unknown, builtIn: NetErrorName | null
 export class CertificateVerifier {
   private readonly _verdicts = new Map<string, CertificateVerdict>();
   private readonly _accepted = new Map<string, Accepted>();
+  private readonly _pending = new Map<string, Promise<CertificateVerdict>>();
   /** How often the proc was called (tests and benchmarks count new-connection costs). */
   calls = 0;
 
@@ -68,6 +69,21 @@ export class CertificateVerifier {
   /** Asks the proc about a chain. Settles when the proc calls back (never, if it never does);
    * rejects when the proc throws. The verdict is remembered either way it goes. */
   ask(hostname: string, origin: string, chain: string, builtIn: NetErrorName | null): Promise<CertificateVerdict> {
+    // Requests that meet the same chain while the proc thinks share its one answer, as
+    // Chromium's certificate verifier joins identical jobs.
+    const key = `${origin}\n${chain}`;
+    const pending = this._pending.get(key);
+    if (pending !== undefined) return pending;
+    const question = this._ask(hostname, origin, chain, builtIn);
+    this._pending.set(key, question);
+    const forget = (): void => {
+      if (this._pending.get(key) === question) this._pending.delete(key);
+    };
+    question.then(forget, forget);
+    return question;
+  }
+
+  private _ask(hostname: string, origin: string, chain: string, builtIn: NetErrorName | null): Promise<CertificateVerdict> {
     const certificate = certificateFromChain(chain);
     if (certificate === null) return Promise.resolve({ accepted: false, error: 'ERR_CERT_INVALID' });
     const errorCode = builtIn === null ? 0 : NET_ERROR_CODES[builtIn.slice(4) as keyof typeof NET_ERROR_CODES];
@@ -112,6 +128,7 @@ export class CertificateVerifier {
 
   /** Forgets every verdict (closeAllConnections, a new proc). */
   clear(): void {
+    this._pending.clear();
     this._verdicts.clear();
     this._accepted.clear();
   }
