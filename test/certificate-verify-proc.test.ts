@@ -374,3 +374,27 @@ test('concurrent requests that meet the same chain while the proc thinks share o
   t.deepEqual(results.map((r) => r.body), Array.from({ length: 6 }, (_, i) => `ok /${i}`));
   t.is(calls, 1);
 });
+
+test('an answer that arrives after closeAllConnections is not remembered', async (t) => {
+  const server = await serve(certs.selfSigned);
+  const ses = fresh();
+  const answers: Array<(code: number) => void> = [];
+  let asked!: () => void;
+  let wasAsked = new Promise<void>((resolve) => (asked = resolve));
+  ses.setCertificateVerifyProc((_request, callback) => {
+    answers.push(callback);
+    asked();
+  });
+  const first = get(`${server.url}/first`, ses);
+  await wasAsked;
+  await ses.closeAllConnections();
+  wasAsked = new Promise<void>((resolve) => (asked = resolve));
+  answers[0](0); // too late for the session: the request runs again and the proc is asked again
+  await wasAsked;
+  t.is(answers.length, 2);
+  t.deepEqual(server.requests, []);
+  answers[1](0);
+  t.deepEqual(await first, { body: 'ok /first' });
+  t.deepEqual(await get(`${server.url}/second`, ses), { body: 'ok /second' });
+  t.is(answers.length, 2, 'the second answer was remembered');
+});

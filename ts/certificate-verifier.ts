@@ -52,6 +52,8 @@ export class CertificateVerifier {
   private readonly _verdicts = new Map<string, CertificateVerdict>();
   private readonly _accepted = new Map<string, Accepted>();
   private readonly _pending = new Map<string, Promise<CertificateVerdict>>();
+  /** Bumped by clear(): an answer to a question asked before it is not remembered. */
+  private _generation = 0;
   /** How often the proc was called (tests and benchmarks count new-connection costs). */
   calls = 0;
 
@@ -67,7 +69,8 @@ export class CertificateVerifier {
   }
 
   /** Asks the proc about a chain. Settles when the proc calls back (never, if it never does);
-   * rejects when the proc throws. The verdict is remembered either way it goes. */
+   * rejects when the proc throws. The verdict is remembered either way it goes, unless the
+   * verdicts were cleared meanwhile. */
   ask(hostname: string, origin: string, chain: string, builtIn: NetErrorName | null): Promise<CertificateVerdict> {
     // Requests that meet the same chain while the proc thinks share its one answer, as
     // Chromium's certificate verifier joins identical jobs.
@@ -97,13 +100,14 @@ export class CertificateVerifier {
       verificationResult: builtIn === null ? 'net::OK' : `net::${builtIn}`,
       errorCode,
     };
+    const generation = this._generation;
     return new Promise((resolve, reject) => {
       let answered = false;
       const callback = (value: number): void => {
         if (answered) return;
         answered = true;
         const verdict = verdictFromCallback(value, builtIn);
-        this._remember(origin, chain, verdict, builtIn !== null);
+        if (generation === this._generation) this._remember(origin, chain, verdict, builtIn !== null);
         resolve(verdict);
       };
       this.calls += 1;
@@ -128,6 +132,7 @@ export class CertificateVerifier {
 
   /** Forgets every verdict (closeAllConnections, a new proc). */
   clear(): void {
+    this._generation += 1;
     this._pending.clear();
     this._verdicts.clear();
     this._accepted.clear();
