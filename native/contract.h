@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace curlnet {
 
@@ -46,7 +47,7 @@ enum class EventType : uint8_t {
 constexpr int kEventHeaderSlots = 2;  // Type, Id
 constexpr int kEventNumbers = 13;  // Event::num
 constexpr int kEventStride = 15;  // numbers per event in a batch
-constexpr int kEventRefs = 5;  // refs-array entries per event
+constexpr int kEventRefs = 6;  // refs-array entries per event
 
 // Head event: Event::num slots and refs.
 enum HeadField { kHeadStatus = 0, kHeadVersionMajor = 1, kHeadVersionMinor = 2, kHeadFlags = 3 };
@@ -71,8 +72,9 @@ enum DoneField { kDoneCurlCode = 0, kDoneOsErrno = 1, kDoneConnectCode = 2, kDon
 // a refused CONNECT, '\n'-joined; only for hops started with HopFlag Observed: PrimaryIp (and the
 // PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
 // last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
-// the hop made a new TLS connection)
-enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1, kDoneRefPrimaryIp = 2, kDoneRefTlsInfo = 3, kDoneRefCertSubject = 4 };
+// the hop made a new TLS connection); PeerChain: the server's certificate chain as PEM, leaf first,
+// when the certificate gate held the hop (DoneFlag CertificateHeld)
+enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1, kDoneRefPrimaryIp = 2, kDoneRefTlsInfo = 3, kDoneRefCertSubject = 4, kDoneRefPeerChain = 5 };
 
 // Bits of a Head event's Flags slot.
 enum HeadFlags : uint32_t {
@@ -89,6 +91,9 @@ enum DoneFlags : uint32_t {
   kDoneConnected = 1u << 5,  // TCP connected (whatever failed after)
   kDoneMultipleLocations = 1u << 6,  // conflicting Location headers
   kDoneMultipleContentLength = 1u << 7,  // conflicting Content-Length headers
+  kDoneCertificateHeld = 1u << 8,  // the certificate gate stopped the hop before its request was sent: the connection's chain (PeerChain) is not among the hop's acceptedChains
+  kDoneUnknownConnection = 1u << 9,  // the certificate gate stopped the hop: it was given a pooled connection whose chain the gate never saw; retry with freshConnect
+  kDoneCertificateRequested = 1u << 10,  // the server asked for a client certificate (seen with watchCertificateRequest)
 };
 
 // The smallest per-transfer response window: response bytes JS may hold unacknowledged before
@@ -121,6 +126,17 @@ struct HopExtras {
   long resolver_cleared_ms_ago = 0;  // milliseconds since the session's host resolver cache was cleared (at least 1): DNS answers cached before that are not used; 0 = no recent clear
   std::string connect_to;  // CURLOPT_CONNECT_TO entry HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT ('' = none): host mapping rules (ts/stages/host-mapping.ts)
   long gssapi_delegation = 0;  // CURLOPT_GSSAPI_DELEGATION: 0 none (libcurl's default), 1 policy flag, 2 always (auth-negotiate-delegate-allowlist)
+  long certificate_gate = 0;  // https origins: 0 = off; 1 = the gate with libcurl's verification on; 2 = the gate with libcurl's verification off (only chains in acceptedChains get a request)
+  std::string accepted_chains;  // PEM chains the gate lets through, '|'-separated, each exactly as PeerChain reports it
+  long fresh_connect = 0;  // 1 = a new connection (CURLOPT_FRESH_CONNECT)
+  long ssl_version = 0;  // CURLOPT_SSLVERSION (minimum | maximum); 0 = libcurl's default
+  std::string ssl_cipher_list;  // CURLOPT_SSL_CIPHER_LIST for TLS 1.2 and older ('' = default)
+  std::string tls13_ciphers;  // CURLOPT_TLS13_CIPHERS ('' = default)
+  long watch_certificate_request = 0;  // 1 = report whether the server sent a TLS CertificateRequest (DoneFlag CertificateRequested); costs libcurl's verbose tracing, so only for one diagnostic hop
+  std::vector<char> client_cert;  // client certificate (CURLOPT_SSLCERT_BLOB: PEM, or PKCS#12 DER); empty = none. Never written to disk
+  std::string client_cert_type;  // 'PEM' or 'P12'
+  std::vector<char> client_key;  // PEM private key of a PEM client certificate (CURLOPT_SSLKEY_BLOB)
+  std::string client_key_password;  // passphrase of the key or of the PKCS#12 data
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -140,6 +156,17 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("resolverClearedMsAgo", &extras.resolver_cleared_ms_ago);
   visit("connectTo", &extras.connect_to);
   visit("gssapiDelegation", &extras.gssapi_delegation);
+  visit("certificateGate", &extras.certificate_gate);
+  visit("acceptedChains", &extras.accepted_chains);
+  visit("freshConnect", &extras.fresh_connect);
+  visit("sslVersion", &extras.ssl_version);
+  visit("sslCipherList", &extras.ssl_cipher_list);
+  visit("tls13Ciphers", &extras.tls13_ciphers);
+  visit("watchCertificateRequest", &extras.watch_certificate_request);
+  visit("clientCert", &extras.client_cert);
+  visit("clientCertType", &extras.client_cert_type);
+  visit("clientKey", &extras.client_key);
+  visit("clientKeyPassword", &extras.client_key_password);
 }
 
 struct ContractEntry {
@@ -200,6 +227,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneRefs", "PrimaryIp", static_cast<double>(kDoneRefPrimaryIp)},
     {"doneRefs", "TlsInfo", static_cast<double>(kDoneRefTlsInfo)},
     {"doneRefs", "CertSubject", static_cast<double>(kDoneRefCertSubject)},
+    {"doneRefs", "PeerChain", static_cast<double>(kDoneRefPeerChain)},
     {"headFlags", "Chunked", static_cast<double>(kHeadChunked)},
     {"doneFlags", "HeadCommitted", static_cast<double>(kDoneHeadCommitted)},
     {"doneFlags", "HeadersTooBig", static_cast<double>(kDoneHeadersTooBig)},
@@ -209,6 +237,9 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneFlags", "Connected", static_cast<double>(kDoneConnected)},
     {"doneFlags", "MultipleLocations", static_cast<double>(kDoneMultipleLocations)},
     {"doneFlags", "MultipleContentLength", static_cast<double>(kDoneMultipleContentLength)},
+    {"doneFlags", "CertificateHeld", static_cast<double>(kDoneCertificateHeld)},
+    {"doneFlags", "UnknownConnection", static_cast<double>(kDoneUnknownConnection)},
+    {"doneFlags", "CertificateRequested", static_cast<double>(kDoneCertificateRequested)},
     {"constants", "minResponseWindow", static_cast<double>(kMinResponseWindow)},
     {"constants", "ackQuantum", static_cast<double>(kAckQuantum)},
     {"constants", "uploadWindow", static_cast<double>(kUploadWindow)},
@@ -227,6 +258,17 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "resolverClearedMsAgo", static_cast<double>(1)},
     {"hopExtras", "connectTo", static_cast<double>(0)},
     {"hopExtras", "gssapiDelegation", static_cast<double>(1)},
+    {"hopExtras", "certificateGate", static_cast<double>(1)},
+    {"hopExtras", "acceptedChains", static_cast<double>(0)},
+    {"hopExtras", "freshConnect", static_cast<double>(1)},
+    {"hopExtras", "sslVersion", static_cast<double>(1)},
+    {"hopExtras", "sslCipherList", static_cast<double>(0)},
+    {"hopExtras", "tls13Ciphers", static_cast<double>(0)},
+    {"hopExtras", "watchCertificateRequest", static_cast<double>(1)},
+    {"hopExtras", "clientCert", static_cast<double>(2)},
+    {"hopExtras", "clientCertType", static_cast<double>(0)},
+    {"hopExtras", "clientKey", static_cast<double>(2)},
+    {"hopExtras", "clientKeyPassword", static_cast<double>(0)},
 };
 
 }  // namespace curlnet

@@ -52,6 +52,13 @@ void ReadExtra(const Napi::Value& value, long* out) {
   if (value.IsNumber()) *out = static_cast<long>(value.As<Napi::Number>().Int64Value());
 }
 
+void ReadExtra(const Napi::Value& value, std::vector<char>* out) {
+  if (!value.IsTypedArray()) return;
+  auto array = value.As<Napi::Uint8Array>();
+  const char* data = reinterpret_cast<const char*>(array.Data());
+  out->assign(data, data + array.ByteLength());
+}
+
 void ReadExtras(Napi::Object object, HopExtras* extras) {
   ForEachHopExtra(*extras, [&](const char* key, auto* field) { ReadExtra(object.Get(key), field); });
 }

@@ -1,11 +1,35 @@
 #include "session_multi.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstring>
 
 namespace curlnet {
+namespace {
+
+// Whether one end of a socket is `ip` (as libcurl prints it, with inet_ntop) and `port`.
+bool EndpointIs(const sockaddr_storage& address, const char* ip, int port) {
+  char text[INET6_ADDRSTRLEN] = {};
+  int actual_port = -1;
+  if (address.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+    actual_port = ntohs(v4->sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+    actual_port = ntohs(v6->sin6_port);
+  } else {
+    return false;
+  }
+  return actual_port == port && ip != nullptr && strcmp(text, ip) == 0;
+}
+
+}  // namespace
 
 struct SessionMulti::SocketWatch {
   uv_poll_t poll;  // first: UvHandle closes the watch as this handle and frees it with it
@@ -17,6 +41,9 @@ struct SessionMulti::SocketWatch {
   // libcurl's interest. Other sockets (the threaded resolver's wake-up pair) are closed behind
   // our back, and their fd numbers come back for new sockets.
   bool pooled;
+  // The socket's local port once it has one (SocketFor): it never changes afterwards, and
+  // comparing it first spares the certificate gate two system calls per other socket.
+  int local_port = -1;
 };
 
 // Every uv_poll_start costs two epoll_ctl calls (libuv first takes the fd out of epoll), and
@@ -131,6 +158,7 @@ curl_socket_t SessionMulti::OpenSocket(void* self, curlsocktype, struct curl_soc
   if (fd < 0) return CURL_SOCKET_BAD;
   // A watch left on this fd number belonged to a socket closed without CloseSocket.
   session->DropWatch(fd);
+  session->peer_chains_.erase(fd);
   if (!session->NewWatch(fd, true)) {
     close(fd);
     return CURL_SOCKET_BAD;
@@ -138,8 +166,33 @@ curl_socket_t SessionMulti::OpenSocket(void* self, curlsocktype, struct curl_soc
   return fd;
 }
 
+curl_socket_t SessionMulti::SocketFor(const char* local_ip, int local_port, const char* remote_ip,
+                                      int remote_port) const {
+  for (const auto& [fd, handle] : watches_) {
+    SocketWatch* watch = handle.get();
+    if (!watch->pooled) continue;
+    sockaddr_storage local{}, remote{};
+    socklen_t length = sizeof(local);
+    if (watch->local_port < 0) {
+      if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
+      int port = local.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port)
+                 : local.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
+                                               : 0;
+      if (port != 0) watch->local_port = port;
+    }
+    if (watch->local_port != local_port) continue;
+    length = sizeof(local);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
+    length = sizeof(remote);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &length) != 0) continue;
+    if (EndpointIs(local, local_ip, local_port) && EndpointIs(remote, remote_ip, remote_port)) return fd;
+  }
+  return CURL_SOCKET_BAD;
+}
+
 int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
   static_cast<SessionMulti*>(self)->DropWatch(fd);
+  static_cast<SessionMulti*>(self)->peer_chains_.erase(fd);
   return close(fd);
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <unordered_map>
 
 #include "uv_handle.h"
@@ -42,6 +43,19 @@ class SessionMulti {
 
   bool Add(CURL* easy);
   void Remove(CURL* easy);
+  // The certificate chain (PEM, leaf first) a connection's server presented, by the
+  // connection's socket: recorded by the certificate gate when the connection is new, so a
+  // hop given the pooled connection later is judged by the same chain. Dropped when the
+  // socket closes, so a verdict never outlives the connection it was made for.
+  // The socket (opened through OpenSocket) of the TCP connection between these endpoints, as
+  // libcurl reports them to CURLOPT_PREREQFUNCTION; CURL_SOCKET_BAD if none. (libcurl's
+  // CURLINFO_ACTIVESOCKET only knows a connection once its transfer is done.)
+  curl_socket_t SocketFor(const char* local_ip, int local_port, const char* remote_ip, int remote_port) const;
+  void RecordPeerChain(curl_socket_t fd, std::string chain) { peer_chains_[fd] = std::move(chain); }
+  const std::string* PeerChain(curl_socket_t fd) const {
+    auto it = peer_chains_.find(fd);
+    return it == peer_chains_.end() ? nullptr : &it->second;
+  }
   // Closes every socket libcurl keeps for this session (the multi handle is recreated).
   // Only valid when no hop is attached.
   void Reset();
@@ -76,6 +90,7 @@ class SessionMulti {
   // handle, after libuv is done with it, so libcurl's copy of the pointer (curl_multi_assign)
   // stays readable until then.
   std::unordered_map<curl_socket_t, UvHandle<SocketWatch>> watches_;
+  std::unordered_map<curl_socket_t, std::string> peer_chains_;
 };
 
 }  // namespace curlnet

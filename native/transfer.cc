@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <string_view>
 
 namespace curlnet {
 namespace {
@@ -141,7 +142,7 @@ bool Transfer::ConfigureRequest(std::string* error) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &Transfer::HeaderCallback);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
-  if (tunnel_pending_) {
+  if (tunnel_pending_ || GateOn()) {
     curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &Transfer::PrereqCallback);
     curl_easy_setopt(h, CURLOPT_PREREQDATA, this);
   }
@@ -218,10 +219,56 @@ void Transfer::ConfigureAuth() {
   }
 }
 
-// Which CAs verify the server and an HTTPS proxy.
+// Which CAs verify the server and an HTTPS proxy; the certificate gate; the session's TLS
+// versions and ciphers; a client certificate.
 void Transfer::ConfigureTls() {
   CURL* h = easy_;
   const TransferSpec& s = *spec_;
+  if (GateOn()) {
+    // The chain of every new connection is collected (as PEM) for the gate in PrereqCallback.
+    curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
+    if (s.extras.certificate_gate == 2) {
+      // Only for chains the session's verify proc accepted, which libcurl would refuse: the
+      // gate, not libcurl, then decides whether a request goes over the connection. A
+      // different verifypeer setting also keeps these connections out of every other hop's
+      // reach (libcurl's pool matches connections by their TLS configuration).
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+  }
+  if (s.extras.fresh_connect != 0) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+  if (s.extras.watch_certificate_request != 0) {
+    // libcurl hands OpenSSL's handshake messages to the debug callback only when verbose.
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &Transfer::DebugCallback);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, this);
+  }
+  // The session's SSL configuration covers every TLS connection, an HTTPS proxy's too.
+  if (s.extras.ssl_version != 0) {
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, s.extras.ssl_version);
+    curl_easy_setopt(h, CURLOPT_PROXY_SSLVERSION, s.extras.ssl_version);
+  }
+  if (!s.extras.ssl_cipher_list.empty()) {
+    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, s.extras.ssl_cipher_list.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_SSL_CIPHER_LIST, s.extras.ssl_cipher_list.c_str());
+  }
+  if (!s.extras.tls13_ciphers.empty()) {
+    curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, s.extras.tls13_ciphers.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_TLS13_CIPHERS, s.extras.tls13_ciphers.c_str());
+  }
+  if (!s.extras.client_cert.empty()) {
+    // Blobs, copied by libcurl: a private key never touches the disk. libcurl's pool matches
+    // connections by these too, so a connection with one identity never serves another.
+    curl_blob cert{const_cast<char*>(s.extras.client_cert.data()), s.extras.client_cert.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, s.extras.client_cert_type.empty() ? "PEM" : s.extras.client_cert_type.c_str());
+    if (!s.extras.client_key.empty()) {
+      curl_blob key{const_cast<char*>(s.extras.client_key.data()), s.extras.client_key.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+      curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (!s.extras.client_key_password.empty()) curl_easy_setopt(h, CURLOPT_KEYPASSWD, s.extras.client_key_password.c_str());
+  }
   if (!s.ca_file.empty()) {
     // CAINFO alone keeps libcurl's cached X509 store usable across connections.
     curl_easy_setopt(h, CURLOPT_CAINFO, s.ca_file.c_str());
@@ -264,9 +311,59 @@ void Transfer::ConfigureBody() {
 
 // ---- response side -------------------------------------------------------------------------
 
-int Transfer::PrereqCallback(void* self, char*, char*, int, int) {
-  static_cast<Transfer*>(self)->tunnel_pending_ = false;
-  return CURL_PREREQFUNC_OK;
+int Transfer::PrereqCallback(void* self, char* primary_ip, char* local_ip, int primary_port, int local_port) {
+  auto* transfer = static_cast<Transfer*>(self);
+  transfer->tunnel_pending_ = false;
+  if (!transfer->GateOn()) return CURL_PREREQFUNC_OK;
+  curl_socket_t fd = transfer->session_->SocketFor(local_ip, local_port, primary_ip, primary_port);
+  return transfer->PassesCertificateGate(fd) ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
+// The connection is up (TLS done, tunnel or not) and no byte of the request has been sent.
+// The hop goes on only if the chain its connection presented is one JS accepted for it; else
+// it ends with the chain (CertificateHeld), JS asks the session's verify proc, and retries.
+// The curl thread never waits: the abort ends this hop only.
+bool Transfer::PassesCertificateGate(curl_socket_t fd) {
+  // libcurl resets the certificate info at the start of every transfer, so a chain here was
+  // presented in this transfer's own handshake: the connection is new.
+  std::string chain;
+  curl_certinfo* info = nullptr;
+  if (curl_easy_getinfo(easy_, CURLINFO_CERTINFO, &info) == CURLE_OK && info != nullptr) {
+    for (int i = 0; i < info->num_of_certs; i++) {
+      for (curl_slist* field = info->certinfo[i]; field != nullptr; field = field->next) {
+        if (strncmp(field->data, "Cert:", 5) != 0) continue;
+        chain.append(field->data + 5);
+        if (chain.empty() || chain.back() != '\n') chain.push_back('\n');
+      }
+    }
+  }
+  if (fd == CURL_SOCKET_BAD) {
+    unknown_connection_ = true;
+    return false;
+  }
+  if (!chain.empty()) {
+    session_->RecordPeerChain(fd, chain);
+  } else {
+    // A pooled connection: judged by the chain recorded when it was new. One the gate never
+    // saw (an HTTP/2 stream that joined a connection before its first hop passed the gate)
+    // gets no request; JS retries on a fresh connection.
+    const std::string* known = session_->PeerChain(fd);
+    if (known == nullptr) {
+      unknown_connection_ = true;
+      return false;
+    }
+    chain = *known;
+  }
+  std::string_view accepted = spec_->extras.accepted_chains;
+  while (!accepted.empty()) {
+    size_t end = accepted.find('|');
+    std::string_view one = accepted.substr(0, end);
+    if (one == chain) return true;
+    if (end == std::string_view::npos) break;
+    accepted.remove_prefix(end + 1);
+  }
+  held_chain_ = std::move(chain);
+  return false;
 }
 
 size_t Transfer::WriteCallback(char* data, size_t size, size_t count, void* self) {
@@ -598,13 +695,25 @@ void Transfer::EmitDone(Event&& done) {
   host_->Emit(std::move(done));
 }
 
+// libcurl's debug callback serves two hops, each with VERBOSE on for it alone:
+// - watchCertificateRequest: OpenSSL's handshake messages, through libcurl; a received one
+//   starts with its type (13: CertificateRequest, RFC 8446 4.3.2 and RFC 5246 7.4.4). Record
+//   headers start with a content type (20-24) and alerts are two bytes, so nothing else matches.
+// - HopFlag Observed (NetLog): libcurl's "SSL connection using ..." line.
 int Transfer::DebugCallback(CURL*, curl_infotype type, char* data, size_t size, void* self) {
+  Transfer* transfer = static_cast<Transfer*>(self);
+  if (type == CURLINFO_SSL_DATA_IN) {
+    if (transfer->spec_->extras.watch_certificate_request != 0 && size >= 4 && static_cast<unsigned char>(data[0]) == 13) {
+      transfer->certificate_requested_ = true;
+    }
+    return 0;
+  }
   static constexpr char kPrefix[] = "SSL connection using ";
   constexpr size_t kPrefixSize = sizeof(kPrefix) - 1;
   if (type != CURLINFO_TEXT || size <= kPrefixSize || memcmp(data, kPrefix, kPrefixSize) != 0) return 0;
   size_t end = size;
   while (end > kPrefixSize && (data[end - 1] == '\n' || data[end - 1] == '\r')) --end;
-  static_cast<Transfer*>(self)->tls_info_.assign(data + kPrefixSize, end - kPrefixSize);
+  transfer->tls_info_.assign(data + kPrefixSize, end - kPrefixSize);
   return 0;
 }
 
@@ -615,6 +724,7 @@ Event Transfer::BuildDone(CURLcode result) {
   if (!decode_error_.empty()) event.text[kDoneRefErrorText] = "Error while processing content unencoding: " + decode_error_;
   event.text[kDoneRefConnectChallenges] = connect_challenges_;
   if (spec_->flags & kFlagObserved) event.text[kDoneRefTlsInfo] = tls_info_;
+  event.text[kDoneRefPeerChain] = held_chain_;
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
   if (head_committed_) flags |= kDoneHeadCommitted;
   if (headers_too_big_) flags |= kDoneHeadersTooBig;
@@ -623,6 +733,9 @@ Event Transfer::BuildDone(CURLcode result) {
   if (!upload_rewindable_) flags |= kDoneUploadNotRewindable;
   if (multiple_locations_) flags |= kDoneMultipleLocations;
   if (multiple_content_length_) flags |= kDoneMultipleContentLength;
+  if (!held_chain_.empty()) flags |= kDoneCertificateHeld;
+  if (unknown_connection_) flags |= kDoneUnknownConnection;
+  if (certificate_requested_) flags |= kDoneCertificateRequested;
   event.num[kDoneFlags] = flags;
   event.num[kDoneBodyBytes] = static_cast<double>(body_bytes_);
   return event;

@@ -76,9 +76,8 @@ class Transfer {
   static size_t HeaderCallback(char* data, size_t size, size_t count, void* self);
   static size_t ReadCallback(char* buffer, size_t size, size_t count, void* self);
   static int SeekCallback(void* self, curl_off_t offset, int origin);
-  static int PrereqCallback(void* self, char* primary_ip, char* local_ip, int primary_port, int local_port);
-  // Observed hops only (HopFlag Observed): keeps libcurl's "SSL connection using ..." line.
   static int DebugCallback(CURL* easy, curl_infotype type, char* data, size_t size, void* self);
+  static int PrereqCallback(void* self, char* primary_ip, char* local_ip, int primary_port, int local_port);
 
   size_t OnWrite(const char* data, size_t length);
   size_t OnEncodedWrite(const char* data, size_t length);
@@ -93,6 +92,8 @@ class Transfer {
   size_t OnRead(char* buffer, size_t length);
   int OnSeek(curl_off_t offset);
 
+  bool GateOn() const { return spec_->extras.certificate_gate != 0; }
+  bool PassesCertificateGate(curl_socket_t fd);
   bool ShouldDeferCommit(const ResponseHead& head) const;
   void CommitHead();
   void ReportUploadProgress(bool force);
@@ -126,6 +127,11 @@ class Transfer {
   bool block_ready_ = false;     // a complete final-status block waits to be committed
   bool tunnel_pending_ = false;  // CONNECT responses come first
   std::string connect_challenges_;
+  // Certificate gate: the chain of a connection whose chain was not accepted, or a pooled
+  // connection the gate never saw (no request was sent in either case).
+  std::string held_chain_;
+  bool unknown_connection_ = false;
+  bool certificate_requested_ = false;  // watchCertificateRequest: the server asked for one
   bool head_committed_ = false;
   bool head_chunked_ = false;
   bool headers_too_big_ = false;

@@ -24,6 +24,7 @@ const snake = (s) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const EXTRA_TYPES = {
   string: { cpp: 'std::string', cppInit: '', ts: 'string', code: 0 },
   integer: { cpp: 'long', cppInit: ' = 0', ts: 'number', code: 1 },
+  bytes: { cpp: 'std::vector<char>', cppInit: '', ts: 'Uint8Array', code: 2 },
 };
 
 function fail(message) {
@@ -122,7 +123,7 @@ function cppBits(group) {
 function renderHeader(t) {
   const sizes = layout(t);
   let s = `// ${GENERATED_BY.split('\n').join('\n// ')}\n#pragma once\n\n`;
-  s += '#include <curl/curl.h>\n\n#include <cstdint>\n#include <string>\n\nnamespace curlnet {\n\n';
+  s += '#include <curl/curl.h>\n\n#include <cstdint>\n#include <string>\n#include <vector>\n\nnamespace curlnet {\n\n';
   s += cppBits(t.hopFlags) + '\n';
   s += cppComment(t.curlAuth.doc) + `enum ${t.curlAuth.cpp} : long {\n`;
   s += t.curlAuth.values.map((v) => `  kCurlAuth${v.name} = ${v.value},${v.doc ? `  // ${v.doc}` : ''}`).join('\n') + '\n};\n';

@@ -1,6 +1,7 @@
 // The error objects curl-net hands to users. Electron's are plain `Error('net::ERR_…')`; ours
 // keep that exact message (callers match on it) and add what Electron cannot: the Chromium
 // code, and libcurl's own code and text for debugging.
+import type { Certificate } from './certificate';
 import type { HopOutcome } from './native';
 import { netErrorCode, netErrorName, type NetErrorContext, type NetErrorName } from './net-error-codes';
 
@@ -30,6 +31,8 @@ export class NetError extends Error {
   declare readonly curlCode?: number;
   declare readonly curlMessage?: string;
   declare readonly osErrno?: number;
+  /** The server's certificate, on certificate errors (ERR_CERT_*) when it could be fetched. */
+  declare readonly certificate?: Certificate;
 
   constructor(code: NetErrorName, details: NetErrorDetails = {}) {
     const errno = netErrorCode(code);

@@ -374,6 +374,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._observer?.hopDone(outcome);
     this._id = 0;
     this._local = null;
+    this._hopEnded();
     if (this._held !== null) {
       this._held.outcome = outcome;
       return;
@@ -425,12 +426,18 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     if (local !== null) {
       this._local = null;
       local.abort();
+      this._hopEnded();
       return;
     }
     if (this._id === 0) return;
     native().abort(this._id);
     unregisterHop(this._id);
     this._id = 0;
+    this._hopEnded();
+  }
+
+  private _hopEnded(): void {
+    for (const stage of this._stages) stage.onHopEnd?.();
   }
 
   /** The request is over: its stages (and what they hold) are dropped at once. An application
@@ -451,10 +458,10 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     this._observer?.failed(error ?? netError('ERR_ABORTED'));
     this._disarmDeadline();
     this._stopped = true;
+    this._held = null;
+    this._stopHop(); // before the stages are dropped: they hear that the hop ended
     this._end(error ?? netError('ERR_ABORTED'));
     this._release();
-    this._held = null;
-    this._stopHop();
     if (this._response !== null) this._response.destroy(error);
   }
 }

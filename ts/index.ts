@@ -90,3 +90,8 @@ export type { IncomingMessageEvents } from './incoming-message';
 export type { NetworkEmulationOptions } from './session-controls/network-emulation';
 export type { UploadProgressInfo as UploadProgress } from './client-request';
 export type { ElectronCookie as Cookie, CookiesGetFilter, CookiesSetDetails } from './cookies/cookies';
+export type { Certificate, CertificatePrincipal } from './certificate';
+export type { CertificateVerifyProc, CertificateVerifyRequest } from './certificate-verifier';
+export type { SSLConfig, SSLVersion } from './ssl-config';
+export type { ClientCertificate, ClientCertificateRule } from './client-certificates';
+export type { ClientCertificateRequestInfo } from './stages/client-certificate';

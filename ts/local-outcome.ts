@@ -17,5 +17,6 @@ export function localOutcome(responseCode: number): HopOutcome {
     bodyBytes: 0,
     message: '',
     connectChallenges: [],
+    peerChain: '',
   };
 }

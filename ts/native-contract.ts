@@ -51,7 +51,7 @@ export const EVENT_NUMBERS = 13;
 /** Numbers per event in a batch's Float64Array. */
 export const EVENT_STRIDE = 15;
 /** Entries per event in a batch's refs array. */
-export const EVENT_REFS = 5;
+export const EVENT_REFS = 6;
 
 /** Head event: its numbers, after the header. */
 export const enum HeadField {
@@ -111,7 +111,8 @@ export const enum DoneField {
  * a refused CONNECT, '\n'-joined; only for hops started with HopFlag Observed: PrimaryIp (and the
  * PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
  * last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
- * the hop made a new TLS connection)
+ * the hop made a new TLS connection); PeerChain: the server's certificate chain as PEM, leaf first,
+ * when the certificate gate held the hop (DoneFlag CertificateHeld)
  */
 export const enum DoneRef {
   ErrorText = 0,
@@ -119,6 +120,7 @@ export const enum DoneRef {
   PrimaryIp = 2,
   TlsInfo = 3,
   CertSubject = 4,
+  PeerChain = 5,
 }
 
 /** Bits of a Head event's Flags slot. */
@@ -145,6 +147,18 @@ export const enum DoneFlag {
   MultipleLocations = 1 << 6,
   /** conflicting Content-Length headers */
   MultipleContentLength = 1 << 7,
+  /**
+   * the certificate gate stopped the hop before its request was sent: the connection's chain
+   * (PeerChain) is not among the hop's acceptedChains
+   */
+  CertificateHeld = 1 << 8,
+  /**
+   * the certificate gate stopped the hop: it was given a pooled connection whose chain the gate
+   * never saw; retry with freshConnect
+   */
+  UnknownConnection = 1 << 9,
+  /** the server asked for a client certificate (seen with watchCertificateRequest) */
+  CertificateRequested = 1 << 10,
 }
 
 /**
@@ -217,6 +231,37 @@ export interface HopExtras {
    * (auth-negotiate-delegate-allowlist)
    */
   gssapiDelegation?: number;
+  /**
+   * https origins: 0 = off; 1 = the gate with libcurl's verification on; 2 = the gate with
+   * libcurl's verification off (only chains in acceptedChains get a request)
+   */
+  certificateGate?: number;
+  /** PEM chains the gate lets through, '|'-separated, each exactly as PeerChain reports it */
+  acceptedChains?: string;
+  /** 1 = a new connection (CURLOPT_FRESH_CONNECT) */
+  freshConnect?: number;
+  /** CURLOPT_SSLVERSION (minimum | maximum); 0 = libcurl's default */
+  sslVersion?: number;
+  /** CURLOPT_SSL_CIPHER_LIST for TLS 1.2 and older ('' = default) */
+  sslCipherList?: string;
+  /** CURLOPT_TLS13_CIPHERS ('' = default) */
+  tls13Ciphers?: string;
+  /**
+   * 1 = report whether the server sent a TLS CertificateRequest (DoneFlag CertificateRequested);
+   * costs libcurl's verbose tracing, so only for one diagnostic hop
+   */
+  watchCertificateRequest?: number;
+  /**
+   * client certificate (CURLOPT_SSLCERT_BLOB: PEM, or PKCS#12 DER); empty = none. Never written to
+   * disk
+   */
+  clientCert?: Uint8Array;
+  /** 'PEM' or 'P12' */
+  clientCertType?: string;
+  /** PEM private key of a PEM client certificate (CURLOPT_SSLKEY_BLOB) */
+  clientKey?: Uint8Array;
+  /** passphrase of the key or of the PKCS#12 data */
+  clientKeyPassword?: string;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -294,6 +339,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     PrimaryIp: DoneRef.PrimaryIp,
     TlsInfo: DoneRef.TlsInfo,
     CertSubject: DoneRef.CertSubject,
+    PeerChain: DoneRef.PeerChain,
   },
   headFlags: {
     Chunked: HeadFlag.Chunked,
@@ -307,6 +353,9 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     Connected: DoneFlag.Connected,
     MultipleLocations: DoneFlag.MultipleLocations,
     MultipleContentLength: DoneFlag.MultipleContentLength,
+    CertificateHeld: DoneFlag.CertificateHeld,
+    UnknownConnection: DoneFlag.UnknownConnection,
+    CertificateRequested: DoneFlag.CertificateRequested,
   },
   constants: {
     minResponseWindow: MIN_RESPONSE_WINDOW,
@@ -329,5 +378,16 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     resolverClearedMsAgo: 1,
     connectTo: 0,
     gssapiDelegation: 1,
+    certificateGate: 1,
+    acceptedChains: 0,
+    freshConnect: 1,
+    sslVersion: 1,
+    sslCipherList: 0,
+    tls13Ciphers: 0,
+    watchCertificateRequest: 1,
+    clientCert: 2,
+    clientCertType: 0,
+    clientKey: 2,
+    clientKeyPassword: 0,
   },
 };

@@ -121,6 +121,8 @@ export interface HopOutcome {
    * and the server certificate's subject when the hop made a new TLS connection. */
   tlsInfo?: string;
   certSubject?: string;
+  /** The server's chain (PEM, leaf first) when the certificate gate held the hop, else ''. */
+  peerChain: string;
 }
 
 export interface HopHead {
@@ -387,6 +389,7 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
         bodyBytes: n[s + DoneField.BodyBytes],
         message: (refs[r + DoneRef.ErrorText] as string | undefined) ?? '',
         connectChallenges: challenges === undefined ? [] : challenges.split('\n'),
+        peerChain: (refs[r + DoneRef.PeerChain] as string | undefined) ?? '',
       };
       if (primaryIp !== undefined) {
         outcome.primaryIp = primaryIp;

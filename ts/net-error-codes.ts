@@ -261,6 +261,9 @@ const TEXT = {
   certDate: /expired|not yet valid|NotValidYet|validity/i,
   certAuthority: /self[- ]?signed|unable to get (local )?issuer|unknown ca|untrusted|issuer certificate|UnknownIssuer/i,
   certRevoked: /revoked/i,
+  // OpenSSL 3.0 leaves its ASN.1/EVP error first in the queue when a certificate's signature
+  // does not verify; libcurl reports that one (35) instead of the verify failure (60).
+  certSignature: /asn1 encoding routines|signature failure|bad signature/i,
   versionOrCipher: /alert protocol version|handshake failure|no shared cipher|unsupported protocol|no protocols available|no ciphers available|version too low|inappropriate fallback|no suitable (key share|signature)/i,
   unrecognizedName: /unrecognized name/i,
   decryptError: /decrypt error/i,
@@ -465,6 +468,10 @@ function netErrorKey(o: HopOutcome, context: NetErrorContext): NetErrorKey | nul
 function receiveError(o: HopOutcome): NetErrorKey {
   const text = o.message;
   if (TEXT.tunnel.test(text)) return 'TUNNEL_CONNECTION_FAILED';
+  // TLS 1.3: the server judges the client certificate after the client's handshake is done,
+  // so its alert arrives with the first read.
+  if (TEXT.certificateRequired.test(text)) return 'SSL_CLIENT_AUTH_CERT_NEEDED';
+  if (TEXT.clientCertRejected.test(text)) return 'BAD_SSL_CLIENT_AUTH_CERT';
   if (TEXT.headersTooBig.test(text)) return 'RESPONSE_HEADERS_TOO_BIG';
   if (TEXT.chunk.test(text)) return 'INVALID_CHUNKED_ENCODING';
   const byErrno = SYSTEM_ERRNO.get(o.osErrno);
@@ -479,6 +486,7 @@ function tlsHandshakeError(o: HopOutcome): NetErrorKey {
   const text = o.message;
   if (ECONNRESET.has(o.osErrno) || (o.osErrno === 0 && TEXT.reset.test(text))) return 'CONNECTION_RESET';
   if (TEXT.versionOrCipher.test(text)) return 'SSL_VERSION_OR_CIPHER_MISMATCH';
+  if (TEXT.certSignature.test(text)) return 'CERT_INVALID';
   if (TEXT.unrecognizedName.test(text)) return 'SSL_UNRECOGNIZED_NAME_ALERT';
   if (TEXT.decryptError.test(text)) return 'SSL_DECRYPT_ERROR_ALERT';
   if (TEXT.badRecordMac.test(text)) return 'SSL_BAD_RECORD_MAC_ALERT';

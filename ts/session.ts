@@ -11,6 +11,9 @@ import { partitionStoragePath } from './cookies/storage-path';
 import { NetLog, netLogOf } from './observability/net-log';
 import { setSessionAmbientAllowlist } from './ambient-auth-policy';
 import { authAllowlist } from './switches/network-switches';
+import { CertificateVerifier, type CertificateVerifyProc } from './certificate-verifier';
+import { ClientCertificates, type ClientCertificateRule } from './client-certificates';
+import { HostQueue } from './host-queue';
 import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
@@ -25,6 +28,7 @@ import { NetworkConditions, networkConditions, NetworkEmulationOptions, NO_EMULA
 import type { HopControl } from './stages';
 import { fetchWithSession, type FetchInit } from './fetch';
 import { resolveHost, ResolveHostOptions, ResolvedHost } from './net';
+import { sslExtrasFor, type SSLConfig, type SslExtras } from './ssl-config';
 
 const kCreate = Symbol('curl-net.createSession');
 const kBrand = Symbol.for('curl-net.Session');
@@ -53,6 +57,14 @@ export class Session extends EventEmitter {
   readonly _authCache = new AuthCache();
   /** @internal */
   readonly _proxy = new SessionProxy();
+  /** @internal The verify proc and its verdicts (null: libcurl's verification alone). */
+  _certificateVerifier: CertificateVerifier | null = null;
+  /** @internal Hops waiting for a connection under the per-host limit, by priority. */
+  readonly _hostQueue = new HostQueue();
+  /** @internal setClientCertificates. */
+  readonly _clientCertificates = new ClientCertificates();
+  /** @internal setSSLConfig, as hop extras. */
+  _sslExtras: SslExtras = {};
   /** @internal What every hop of this session's requests goes through (ts/stages/). */
   readonly _stages: readonly StageFactory[] = DEFAULT_STAGES;
   private _webRequest: WebRequest | undefined;
@@ -268,9 +280,32 @@ export class Session extends EventEmitter {
     this._networkConditions = NO_EMULATION;
   }
 
+  /** Electron's: `proc(request, callback)` decides on every new TLS connection's certificate
+   * (ts/stages/certificate-verify.ts); null goes back to libcurl's verification. Verdicts
+   * given so far are forgotten either way. */
+  setCertificateVerifyProc(proc: CertificateVerifyProc | null): void {
+    if (proc !== null && typeof proc !== 'function') throw new TypeError('Must pass null or function');
+    this._certificateVerifier?.clear();
+    this._certificateVerifier = proc === null ? null : new CertificateVerifier(proc);
+  }
+
+  /** Electron's: TLS versions and disabled cipher suites of new connections. */
+  setSSLConfig(config: SSLConfig): void {
+    this._sslExtras = sslExtrasFor(config);
+  }
+
+  /** curl-net addition: client certificates (mutual TLS) by host pattern, first match wins;
+   * replaces the previous list. New connections only (libcurl's pool keys connections by
+   * their identity). */
+  setClientCertificates(rules: ClientCertificateRule[]): void {
+    this._clientCertificates.set(rules);
+  }
+
   /** Fails every request in flight with net::ERR_ABORTED (as Electron documents: "it will
-   * terminate / fail all requests currently in flight") and closes the pooled connections. */
+   * terminate / fail all requests currently in flight"), closes the pooled connections and forgets
+   * certificate verdicts. */
   closeAllConnections(): Promise<void> {
+    this._certificateVerifier?.clear();
     for (const request of this._inFlight.values()) {
       // Registered means not over yet, whether it waits for a head or is reading a body; its
       // stage leaves the registry when it fails.

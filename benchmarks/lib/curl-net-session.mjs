@@ -20,10 +20,24 @@ const connectionLimit = (ses, c) => (typeof ses.setConnectionLimits === 'functio
 // harness exports NODE_EXTRA_CA_CERTS=<throw-away CA> to every client process.
 const trustCa = () => process.env.NODE_EXTRA_CA_CERTS ?? false;
 
+// BENCH_VERIFY_PROC=accept: a certificate verify proc that accepts everything, to measure what
+// the certificate gate costs a new TLS connection (the proc itself runs once per chain).
+const verifyProc = (ses) => {
+  if (process.env.BENCH_VERIFY_PROC !== 'accept' || typeof ses.setCertificateVerifyProc !== 'function') return null;
+  let calls = 0;
+  ses.setCertificateVerifyProc((_request, callback) => {
+    calls += 1;
+    callback(0);
+  });
+  return { mode: 'accept', calls: () => calls };
+};
+
 export async function setupSession(curlnet, spec) {
   const { session } = curlnet;
   const ses = session.defaultSession;
-  const info = { connectionLimit: connectionLimit(ses, spec.c), caFile: spec.ca ? trustCa() : null, proxy: null };
+  const proc = verifyProc(ses);
+  const info = { connectionLimit: connectionLimit(ses, spec.c), caFile: spec.ca ? trustCa() : null, proxy: null, verifyProc: proc?.mode ?? null };
+  if (proc) Object.defineProperty(info, 'verifyProcCalls', { enumerable: true, get: proc.calls });
   if (spec.variant === 'webrequest') {
     // One listener that changes nothing and answers at once: what the webRequest stages cost.
     ses.webRequest.onBeforeSendHeaders((_details, callback) => callback({}));

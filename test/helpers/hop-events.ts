@@ -21,6 +21,7 @@ export function outcome(fields: Partial<HopOutcome> = {}): HopOutcome {
     bodyBytes: 0,
     message: '',
     connectChallenges: [],
+    peerChain: '',
     ...fields,
   };
 }

@@ -65,6 +65,7 @@ test('whatever libcurl reports for a hop, the error is null or a known, document
           bodyBytes: fc.nat(),
           message: fc.oneof(fc.string(), fc.constantFrom('Unsupported HTTP/1 subversion in response', 'Received HTTP/0.9 when not allowed', 'SSL certificate problem: certificate has expired', 'Could not resolve host: x', 'Operation timed out')),
           connectChallenges: fc.array(fc.string(), { maxLength: 2 }),
+          peerChain: fc.constant(''),
         }),
         fc.record({ aborted: fc.boolean() }, { requiredKeys: [] }),
         (outcome, context) => {

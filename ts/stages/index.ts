@@ -8,6 +8,9 @@ import { cookies } from './cookies';
 import { hostResolver } from './host-resolver';
 import { protocolHandlers } from './protocol-handlers';
 import { hostMapping } from './host-mapping';
+import { certificateVerify } from './certificate-verify';
+import { clientCertificate } from './client-certificate';
+import { connectionQueue } from './connection-queue';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -36,12 +39,22 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   // a redirect or a 401 is stored before the redirect is followed or 'login' is emitted. On the
   // way out it runs after requestHeaders, whose application Cookie header it may replace.
   cookies, // the credentials matrix: Cookie per hop, Set-Cookie stored
-  // webRequest's other hooks. Last on the way out: onBeforeSendHeaders sees every header the
+  // webRequest's other hooks. The last stage to write headers: onBeforeSendHeaders sees every header the
   // stages above wrote, the Cookie header included (libcurl adds Host and the credentials
   // later, as Chromium's network transaction does). First on the way back: onHeadersReceived
   // may rewrite a head (a Set-Cookie it adds is stored) before cookies, login and redirects
   // look at it, as in Chromium.
   webRequest,
+  // Below webRequest, so it sees a hop's end before every stage above: a hop the certificate
+  // gate held is not a response, a failure, a login or a webRequest event for them; it is
+  // asked about and run again. On the way out it only sets TLS options.
+  certificateVerify, // verify proc, certificates on errors, SSL config
+  // After certificateVerify: its diagnostic hop's gate settings are the last word, and it
+  // hears of that hop's end first.
+  clientCertificate, // the session's identity for the host, or 'select-client-certificate'
+  // Last on the way out: a hop waits for a connection only once everything else about it is
+  // decided (and a proxy plan may have waited already).
+  connectionQueue, // per-host limit: hops start in priority order
 ]);
 
 export type { HopControl, HopDraft, HopState, LocalHop, Restart, Stage, StageFactory, Verdict } from './stage';

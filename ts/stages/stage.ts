@@ -57,7 +57,9 @@ export interface LocalHop {
 export type Restart =
   | { kind: 'redirect'; from: URL; to: URL; crossOrigin: boolean }
   | { kind: 'login' }
-  | { kind: 'proxy-failover' };
+  | { kind: 'proxy-failover' }
+  /** The same hop again after a certificate verdict (or on a fresh connection). */
+  | { kind: 'certificate' };
 
 /** What a stage may do to the request it serves. */
 export interface HopControl {
@@ -105,6 +107,9 @@ export interface Stage {
   /** The request is over: null when its response ended well, else why not (an abort is
    * net::ERR_ABORTED). Called once, on every stage, in order. */
   onEnd?(error: Error | null): void;
+  /** The current hop's transfer is over, however it ended (done, dropped by a restart, an
+   * abort or a failure): called on every stage that has it, before any other hook hears of it. */
+  onHopEnd?(): void;
 }
 
 /** Makes one request's stage; sessions hold a list of these. */

@@ -1,0 +1,59 @@
+// Under a per-host connection limit, hops wait for a connection in priority order
+// (ts/host-queue.ts), as Chromium's socket pool starts them; libcurl alone would start them in
+// the order they were made.
+import { native } from '../native';
+import type { HopHead } from '../native';
+import type { HopControl, HopDraft, Stage, StageFactory } from './stage';
+
+let multiplexes: boolean | undefined;
+
+/** Whether the loaded libcurl multiplexes HTTP/2 (native/session_multi.cc: 8.1 or later). */
+function libcurlMultiplexes(): boolean {
+  if (multiplexes === undefined) {
+    const [major, minor] = native().versions().libcurl.split('.').map(Number);
+    multiplexes = major > 8 || (major === 8 && minor >= 1);
+  }
+  return multiplexes;
+}
+
+function hostKey(url: URL): string {
+  return `${url.hostname}:${url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port}`;
+}
+
+export const connectionQueue: StageFactory = (control: HopControl): Stage => {
+  const state = control.state;
+  /** The slot the current hop holds (host key and the limit it was taken under). */
+  let slot: { key: string; limit: number } | null = null;
+  return {
+    beforeHop(draft: HopDraft): void | Promise<void> {
+      const limit = state.session.getConnectionLimits().maxConnectionsPerHost;
+      // A hop answered in this process (a protocol handler, file:) takes no connection.
+      if (limit <= 0 || draft.local !== undefined) return;
+      const key = hostKey(state.url);
+      const queue = state.session._hostQueue;
+      if (queue.isMultiplexed(key)) return;
+      if (queue.tryTake(key, limit)) {
+        slot = { key, limit };
+        return;
+      }
+      return new Promise<void>((resolve) => {
+        queue.wait(key, state.options.priority, () => {
+          if (control.finished) return false;
+          slot = { key, limit };
+          resolve();
+          return true;
+        });
+      });
+    },
+    onHead(head: HopHead): undefined {
+      if (head.httpVersionMajor >= 2 && slot !== null && libcurlMultiplexes()) state.session._hostQueue.markMultiplexed(slot.key);
+      return undefined;
+    },
+    onHopEnd(): void {
+      if (slot === null) return;
+      const { key, limit } = slot;
+      slot = null;
+      state.session._hostQueue.release(key, limit);
+    },
+  };
+};
