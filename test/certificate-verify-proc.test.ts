@@ -375,7 +375,7 @@ test('concurrent requests that meet the same chain while the proc thinks share o
   t.is(calls, 1);
 });
 
-test('an answer that arrives after closeAllConnections is not remembered', async (t) => {
+test('closeAllConnections fails a request whose proc is thinking; its late answer is not remembered', async (t) => {
   const server = await serve(certs.selfSigned);
   const ses = fresh();
   const answers: Array<(code: number) => void> = [];
@@ -387,14 +387,17 @@ test('an answer that arrives after closeAllConnections is not remembered', async
   });
   const first = get(`${server.url}/first`, ses);
   await wasAsked;
+  // Electron: "terminate / fail all requests currently in flight".
   await ses.closeAllConnections();
+  t.is((await first).error?.message, 'net::ERR_ABORTED');
+  answers[0](0); // too late for the session: the next request asks again
   wasAsked = new Promise<void>((resolve) => (asked = resolve));
-  answers[0](0); // too late for the session: the request runs again and the proc is asked again
+  const second = get(`${server.url}/second`, ses);
   await wasAsked;
   t.is(answers.length, 2);
   t.deepEqual(server.requests, []);
   answers[1](0);
-  t.deepEqual(await first, { body: 'ok /first' });
-  t.deepEqual(await get(`${server.url}/second`, ses), { body: 'ok /second' });
+  t.deepEqual(await second, { body: 'ok /second' });
+  t.deepEqual(await get(`${server.url}/third`, ses), { body: 'ok /third' });
   t.is(answers.length, 2, 'the second answer was remembered');
 });
