@@ -223,12 +223,15 @@ if (!enabled) {
 
       let started = Date.now();
       const tarball = await packPackage(work);
-      // The dependencies, packed from the installed copies: the install must not need the registry.
+      // The dependencies and theirs (the production tree npm installed in the checkout), packed
+      // from the installed copies: the install must not need the registry.
       const depTarballs: string[] = [];
-      for (const dep of ['node-gyp-build', 'node-addon-api', 'quickjs-emscripten-core', '@jitl/quickjs-ffi-types', '@jitl/quickjs-wasmfile-release-sync']) {
-        const packed = JSON.parse(
-          await must('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, path.join(repo, 'node_modules', dep)]),
-        ) as Array<{ filename: string }>;
+      const tree = await must('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repo });
+      const depDirs = tree.split('\n').map((line) => line.trim()).filter((dir) => dir !== '' && path.resolve(dir) !== path.resolve(repo));
+      for (const dir of depDirs) {
+        const packed = JSON.parse(await must('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, dir])) as Array<{
+          filename: string;
+        }>;
         depTarballs.push(path.join(work, packed[0].filename));
       }
       t.log(`packed ${path.basename(tarball)} (${(fs.statSync(tarball).size / 1048576).toFixed(2)} MiB) in ${Date.now() - started}ms`);
