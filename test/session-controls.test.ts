@@ -1,7 +1,8 @@
 // The rest of Session's networking surface: ses.fetch, closeAllConnections() failing requests in
 // flight, the (absent) HTTP cache, resolveHost, and network emulation.
 import test from 'ava';
-import { net, session } from '../ts/index';
+import { net, session, versions } from '../ts/index';
+import { throughputCapsWork } from '../ts/stages/session-conditions';
 import { echo, startServer, TestServer } from './helpers/http-server';
 
 let server: TestServer;
@@ -128,6 +129,11 @@ test('downloadThroughput caps a 10 MiB download; uploadThroughput caps a 10 MiB 
   const down = TEN_MIB / downSeconds;
   const up = TEN_MIB / upSeconds;
   t.log(`download ${(down / 1048576).toFixed(2)} MiB/s, upload ${(up / 1048576).toFixed(2)} MiB/s, cap ${(cap / 1048576).toFixed(2)} MiB/s`);
+  if (!throughputCapsWork()) {
+    // libcurl 7 is not given the caps (its rate limit can stall a transfer): both completed.
+    t.log(`libcurl ${versions().libcurl}: throughput caps are not applied (docs/api.md)`);
+    return;
+  }
   // Only the bound the cap promises is asserted (never faster than the cap, with 10% slack).
   t.true(down <= cap * 1.1, `download at ${down} B/s`);
   t.true(up <= cap * 1.1, `upload at ${up} B/s`);

@@ -3,7 +3,16 @@
 // sets — offline fails each hop with net::ERR_INTERNET_DISCONNECTED, latency delays each hop,
 // throughput caps each hop's transfer (libcurl's MAX_RECV/SEND_SPEED).
 import { netError } from '../errors';
+import { native } from '../native';
 import type { HopControl, HopDraft, Stage } from './stage';
+
+let capsWork: boolean | undefined;
+/** libcurl 7.x's rate limit can stall a transfer for good (about one 10 MiB download in 20 at an
+ * 8 MiB/s cap on 7.88.1; never on 8.14.1 in 40 runs), so throughput caps need libcurl 8. */
+export function throughputCapsWork(): boolean {
+  capsWork ??= Number(native().versions().libcurl.split('.')[0]) >= 8;
+  return capsWork;
+}
 
 export function sessionConditions(control: HopControl): Stage {
   const state = control.state;
@@ -23,8 +32,10 @@ export function sessionConditions(control: HopControl): Stage {
       if (draft.local !== undefined) return undefined;
       const conditions = session._networkConditions;
       if (conditions.offline) return netError('ERR_INTERNET_DISCONNECTED');
-      if (conditions.downloadThroughput > 0) draft.extras.maxRecvSpeed = conditions.downloadThroughput;
-      if (conditions.uploadThroughput > 0) draft.extras.maxSendSpeed = conditions.uploadThroughput;
+      if (throughputCapsWork()) {
+        if (conditions.downloadThroughput > 0) draft.extras.maxRecvSpeed = conditions.downloadThroughput;
+        if (conditions.uploadThroughput > 0) draft.extras.maxSendSpeed = conditions.uploadThroughput;
+      }
       if (conditions.latency > 0) {
         return new Promise((resolve) => setTimeout(resolve, conditions.latency));
       }
