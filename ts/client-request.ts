@@ -3,6 +3,7 @@
 // owns buffering, the upload window and the replay copy; the hop driver (ts/hop-driver.ts) runs
 // each hop through the session's stages (ts/stages/) and is the only caller of the native
 // contract.
+import type { EventMethod } from './typed-events';
 import { Writable } from 'node:stream';
 import { HeaderValue, StoredHeader, validateHeader } from './headers';
 import { HopDriver, HopOwner } from './hop-driver';
@@ -36,20 +37,15 @@ export interface ClientRequestEvents {
   error: (error: Error) => void;
 }
 
-type EventMethod<Self> = {
-  <E extends keyof ClientRequestEvents>(event: E, listener: ClientRequestEvents[E]): Self;
-  (event: string | symbol, listener: (...args: any[]) => void): Self;
-};
-
 /** Typed events on every listener method, and write/end/getHeader as Electron types them. */
 export interface ClientRequest {
-  on: EventMethod<this>;
-  once: EventMethod<this>;
-  off: EventMethod<this>;
-  addListener: EventMethod<this>;
-  removeListener: EventMethod<this>;
-  prependListener: EventMethod<this>;
-  prependOnceListener: EventMethod<this>;
+  on: EventMethod<ClientRequestEvents, this>;
+  once: EventMethod<ClientRequestEvents, this>;
+  off: EventMethod<ClientRequestEvents, this>;
+  addListener: EventMethod<ClientRequestEvents, this>;
+  removeListener: EventMethod<ClientRequestEvents, this>;
+  prependListener: EventMethod<ClientRequestEvents, this>;
+  prependOnceListener: EventMethod<ClientRequestEvents, this>;
   write(chunk: string | Buffer | Uint8Array, callback?: (error: Error | null | undefined) => void): boolean;
   write(chunk: string | Buffer | Uint8Array, encoding?: string, callback?: (error: Error | null | undefined) => void): boolean;
   end(callback?: () => void): this;

@@ -2,6 +2,7 @@
 // acknowledgement: bytes are acknowledged to the curl thread (in batches) once the Readable
 // asks for more — push() returning true, or _read() — so a response nobody reads stalls its
 // transfer after the curl thread's high-water mark, and a reading consumer never does.
+import type { EventMethod } from './typed-events';
 import { Readable } from 'node:stream';
 import { foldResponseHeaders } from './headers';
 import type { HopHead } from './native';
@@ -25,19 +26,14 @@ export interface IncomingMessageEvents {
   'download-progress': (received: number) => void;
 }
 
-type EventMethod<Self> = {
-  <E extends keyof IncomingMessageEvents>(event: E, listener: IncomingMessageEvents[E]): Self;
-  (event: string | symbol, listener: (...args: any[]) => void): Self;
-};
-
 export interface IncomingMessage {
-  on: EventMethod<this>;
-  once: EventMethod<this>;
-  off: EventMethod<this>;
-  addListener: EventMethod<this>;
-  removeListener: EventMethod<this>;
-  prependListener: EventMethod<this>;
-  prependOnceListener: EventMethod<this>;
+  on: EventMethod<IncomingMessageEvents, this>;
+  once: EventMethod<IncomingMessageEvents, this>;
+  off: EventMethod<IncomingMessageEvents, this>;
+  addListener: EventMethod<IncomingMessageEvents, this>;
+  removeListener: EventMethod<IncomingMessageEvents, this>;
+  prependListener: EventMethod<IncomingMessageEvents, this>;
+  prependOnceListener: EventMethod<IncomingMessageEvents, this>;
 }
 
 export class IncomingMessage extends Readable {
