@@ -5,8 +5,19 @@
 // which ends after spec.n requests or spec.durationS seconds, whichever comes first. The result
 // (one JSON object) goes to spec.resultFile. The process exits itself after spec.timeoutS.
 //
+// Two other shapes of load, for desktop apps' reality:
+// - spec.appWork = { sliceMs, duty }: the application keeps the JS thread busy in slices of
+//   sliceMs, as much as `duty` of the wall time, while the requests run (a busy renderer-like
+//   main thread). The result says how much app work was really done (app_duty_pct), so clients
+//   are compared at equal app work.
+// - spec.rate (req/s): an open loop. Request i is due at t0 + i/rate whatever happened to the
+//   others, and its latency counts from when it was due (no coordinated omission); spec.c is
+//   then only a safety cap on requests in flight (a due request over the cap waits, and its
+//   wait counts).
+//
 // spec: { client, variant, op: 'get'|'upload', url, n, warmup, c, expectBytes, uploadBytes, chunk,
-//         h2, ca, proxy, fresh, durationS, timeoutS, serverPids: {name: pid}, resultFile }
+//         h2, ca, proxy, fresh, durationS, timeoutS, serverPids: {name: pid}, resultFile,
+//         appWork?, rate? }
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { threadCpu, threadSplit, processCpuSeconds, machineCpu } from './lib/procstat.mjs';
@@ -129,6 +140,76 @@ async function phase(total, lat, durationS) {
   return done;
 }
 
+/** Application work in slices: spins sliceMs whenever the work done so far is below `duty` of
+ * the wall time since start(), then yields to the event loop (setImmediate, so I/O callbacks
+ * run between slices). */
+function appWorkLoop({ sliceMs, duty }) {
+  let t0 = 0;
+  let busyMs = 0;
+  let slices = 0;
+  let running = false;
+  function turn() {
+    if (!running) return;
+    const now = performance.now();
+    if (busyMs < (now - t0) * duty) {
+      const end = now + sliceMs;
+      let x = 0;
+      while (performance.now() < end) x += Math.sqrt(x + 1);
+      busyMs += performance.now() - now;
+      slices++;
+    }
+    setImmediate(turn);
+  }
+  return {
+    start() { t0 = performance.now(); running = true; setImmediate(turn); },
+    stop() {
+      running = false;
+      const wall = performance.now() - t0;
+      return { app_slices: slices, app_busy_ms: busyMs, app_duty_pct: wall > 0 ? (busyMs / wall) * 100 : 0 };
+    },
+  };
+}
+
+/** The open loop: n requests, request i due at i/rate seconds; at most cap in flight. */
+async function openLoop(total, rate, cap, lat, durationS) {
+  const t0 = performance.now();
+  const stopAt = durationS ? t0 + durationS * 1000 : Infinity;
+  let issued = 0;
+  let done = 0;
+  let waiting = 0;
+  let maxInFlight = 0;
+  return new Promise((resolve) => {
+    const settle = () => { if (done === issued && (issued === total || performance.now() >= stopAt)) resolve({ done, maxInFlight, late: waiting }); };
+    function launch(i, due) {
+      inFlight++;
+      if (inFlight > maxInFlight) maxInFlight = inFlight;
+      one().catch((err) => noteError(err && err.message ? err.message : err)).finally(() => {
+        inFlight--;
+        lat[i] = performance.now() - due;
+        done++;
+        result.requests_done_total++;
+        lastProgress = Date.now();
+        settle();
+      });
+    }
+    function tick() {
+      const now = performance.now();
+      while (issued < total && now >= t0 + (issued * 1000) / rate && now < stopAt) {
+        if (inFlight >= cap) { waiting++; break; }
+        const i = issued++;
+        launch(i, t0 + (i * 1000) / rate);
+      }
+      if (issued < total && performance.now() < stopAt && result.errors < MAX_ERRORS) {
+        const next = t0 + (issued * 1000) / rate - performance.now();
+        setTimeout(tick, Math.max(0, Math.floor(next)));
+      } else {
+        settle();
+      }
+    }
+    tick();
+  });
+}
+
 function pct(sorted, p) {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))];
@@ -151,9 +232,14 @@ try {
   const th0 = threadCpu();
   const cpu0 = process.cpuUsage();
   eld.enable();
+  const app = spec.appWork ? appWorkLoop(spec.appWork) : null;
+  app?.start();
   const t0 = process.hrtime.bigint();
-  const done = await phase(spec.n, lat, spec.durationS);
+  let open = null;
+  if (spec.rate) open = await openLoop(spec.n, spec.rate, spec.c, lat, spec.durationS);
+  const done = open ? open.done : await phase(spec.n, lat, spec.durationS);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const appWork = app?.stop() ?? null;
   eld.disable();
   const cpu = process.cpuUsage(cpu0);
   const th1 = threadCpu();
@@ -195,6 +281,8 @@ try {
     eld_p99_ms: eld.count ? Math.max(0, eld.percentile(99) / 1e6 - eldRes) : null,
     eld_max_ms: eld.count ? Math.max(0, eld.max / 1e6 - eldRes) : null,
     max_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...(appWork ? { app_work: appWork } : {}),
+    ...(open ? { open_loop: { rate: spec.rate, achieved_rps: done / wall, max_in_flight: open.maxInFlight, over_cap: open.late } } : {}),
     memory_mb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Number((v / 1048576).toFixed(1))])),
     server_cpu_pct: serverCpu,
     machine: {
@@ -204,7 +292,7 @@ try {
     },
     info: adapter.info ?? null,
   });
-  result.ok = result.errors === 0 && result.warmup_errors === 0 && (done === spec.n || result.capped === true);
+  result.ok = result.errors === 0 && result.warmup_errors === 0 && (done === spec.n || result.capped === true || (open !== null && done > 0));
 } catch (err) {
   noteError(err && err.stack ? err.stack : err);
 }

@@ -147,36 +147,110 @@ function noisyNote(runs) {
   return f.size ? ` ⚠ ${[...f].join(', ')}` : '';
 }
 
+/** A run's value of a target metric (cpu_s_per_gib is derived). */
+function metricValue(run, metric) {
+  if (!run.ok) return null;
+  if (metric === 'cpu_s_per_gib') return run.mib_s && run.wall_s ? run.cpu_s / gibOf(run) : null;
+  return run[metric] ?? null;
+}
+
+const METRIC_UNIT = { rps: 'req/s', mib_s: 'MiB/s', main_us_per_req: 'µs', curl_us_per_req: 'µs', cpu_us_per_req: 'µs', p99_ms: 'ms', eld_p99_ms: 'ms', cpu_s_per_gib: 's/GiB' };
+
+/** Per-round ratios for a target: `of` over the best reference of the same round. */
+function targetRatios(byLabel, t) {
+  const ours = byLabel.get(t.of) ?? [];
+  const refs = (Array.isArray(t.vs) ? t.vs : [t.vs]).map((l) => byLabel.get(l) ?? []);
+  const out = [];
+  const unequal = [];
+  for (const run of ours) {
+    const x = metricValue(run, t.metric);
+    const ys = refs.map((list) => list.find((r) => r.round === run.round)).filter((r) => r && metricValue(r, t.vsMetric ?? t.metric) > 0);
+    if (x == null || !ys.length) return null;
+    const pick = t.max != null ? Math.min : Math.max;
+    const best = pick(...ys.map((r) => metricValue(r, t.vsMetric ?? t.metric)));
+    if (t.equalAppWork) {
+      const refWork = Math.max(...ys.map((r) => r.app_work?.app_duty_pct ?? 0));
+      if ((run.app_work?.app_duty_pct ?? 0) < refWork - 2) unequal.push(`round ${run.round}: ${num(run.app_work?.app_duty_pct, 0)}% vs ${num(refWork, 0)}% app work`);
+    }
+    out.push(x / best);
+  }
+  return out.length ? { rs: out, unequal } : null;
+}
+
 function evaluateTargets(g) {
   const out = [];
   for (const t of TARGETS) {
     const byLabel = g.get(t.cell);
     const ours = byLabel?.get(t.of);
     if (!byLabel || !ours) { out.push({ t, status: 'not measured', value: 'cell not run' }); continue; }
-    const a = aggregate(ours, t.cell.startsWith('dl') || t.cell.startsWith('ul') || t.cell.startsWith('eld') ? 'mib' : 'rps');
-    if (!a.ok) {
-      const why = String(a.failed[0].first_error);
-      out.push({ t, status: 'not measured', value: a.failed[0].skipped ? 'curl-net did not load (see above)' : `curl-net FAILED: ${why.slice(0, 100)}` });
+    const failed = ours.filter((r) => !r.ok);
+    if (failed.length) {
+      const why = String(failed[0].first_error);
+      out.push({ t, status: 'not measured', value: failed[0].skipped ? 'curl-net did not load (see above)' : `FAILED: ${why.slice(0, 100)}` });
       continue;
     }
     if (t.kind === 'ratio') {
-      const metric = t.cell.startsWith('dl') || t.cell.startsWith('ul') ? 'mib_s' : 'rps';
-      const rs = ratios(byLabel, t.of, t.vs, metric);
-      if (!rs) { out.push({ t, status: 'not measured', value: 'reference failed' }); continue; }
-      const m = median(rs);
+      const r = targetRatios(byLabel, t);
+      if (!r) { out.push({ t, status: 'not measured', value: 'reference failed or not run' }); continue; }
+      const m = median(r.rs);
       const refs = (Array.isArray(t.vs) ? t.vs : [t.vs]).flatMap((l) => byLabel.get(l) ?? []);
-      out.push({ t, status: m >= t.min ? 'met' : 'missed', value: `${m.toFixed(2)}×${rs.length > 1 ? ` [${min(rs).toFixed(2)}–${max(rs).toFixed(2)}]` : ' (1 round)'}${noisyNote([...ours, ...refs])}` });
+      const met = (t.min == null || m >= t.min) && (t.max == null || m <= t.max) && r.unequal.length === 0;
+      const note = r.unequal.length ? ` ⚠ unequal app work (${r.unequal.join('; ')})` : '';
+      out.push({ t, status: met ? 'met' : 'missed', value: `${m.toFixed(2)}×${r.rs.length > 1 ? ` [${min(r.rs).toFixed(2)}–${max(r.rs).toFixed(2)}]` : ' (1 round)'}${note}${noisyNote([...ours, ...refs])}` });
     } else {
-      const v = median(ours.filter((r) => r.ok).map((r) => r[t.metric]));
-      const met = t.max != null ? (t.strict ? v < t.max : v <= t.max) : v >= t.min;
-      const unit = t.metric === 'mib_s' ? ` MiB/s (${(v / 1024).toFixed(2)} GiB/s)` : t.metric === 'eld_p99_ms' ? ' ms' : ' µs';
+      const v = median(ours.map((r) => metricValue(r, t.metric)));
+      const met = v != null && (t.max != null ? (t.strict ? v < t.max : v <= t.max) : v >= t.min);
+      const unit = t.metric === 'mib_s' ? ` MiB/s (${(v / 1024).toFixed(2)} GiB/s)` : ` ${METRIC_UNIT[t.metric] ?? ''}`;
       out.push({ t, status: v == null ? 'not measured' : met ? 'met' : 'missed', value: `${num(v, t.metric === 'mib_s' ? 0 : 2)}${unit}${noisyNote(ours)}` });
     }
   }
   return out;
 }
 
-export function renderReport(data) {
+const escapeXml = (x) => String(x).replace(/[<>&"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[ch]);
+
+/** One target's cell as a horizontal bar chart (SVG, drawn here, no dependencies): the median
+ * of the target's metric for every client in the cell, ours highlighted, and the bound as a
+ * dashed line (for a ratio: the bound times the reference's median). */
+export function targetChart(t, byLabel) {
+  const rows = [];
+  for (const [label, list] of byLabel) {
+    const metric = label === t.of || t.vsMetric == null ? t.metric : (Array.isArray(t.vs) ? t.vs : [t.vs]).includes(label) ? t.vsMetric : t.metric;
+    const v = median(list.map((r) => metricValue(r, metric)));
+    // A metric a client does not have (no curl thread in undici) is left out, not drawn as 0.
+    if (v != null && v > 0) rows.push({ label, v, ours: label === t.of, ref: (Array.isArray(t.vs) ? t.vs : [t.vs]).includes(label) });
+  }
+  if (!rows.length) return null;
+  let bound = null;
+  if (t.kind === 'value') bound = t.max ?? t.min;
+  else {
+    const refs = rows.filter((r) => r.ref).map((r) => r.v);
+    if (refs.length) bound = (t.max ?? t.min) * (t.max != null ? Math.min(...refs) : Math.max(...refs));
+  }
+  const W = 740, labelW = 300, barH = 18, gap = 6, top = 34, right = 110;
+  const H = top + rows.length * (barH + gap) + 24;
+  const top1 = Math.max(...rows.map((r) => r.v), bound ?? 0) || 1;
+  const x = (v) => labelW + (v / top1) * (W - labelW - right);
+  const unit = METRIC_UNIT[t.metric] ?? '';
+  const lines = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="8" y="18" font-weight="bold">${escapeXml(t.text)}</text>`];
+  rows.forEach((r, i) => {
+    const y = top + i * (barH + gap);
+    lines.push(`<text x="${labelW - 6}" y="${y + 13}" text-anchor="end"${r.ours ? ' font-weight="bold"' : ''}>${escapeXml(r.label.length > 46 ? `${r.label.slice(0, 45)}…` : r.label)}</text>`);
+    lines.push(`<rect x="${labelW}" y="${y}" width="${Math.max(1, x(r.v) - labelW).toFixed(1)}" height="${barH}" fill="${r.ours ? '#d9480f' : r.ref ? '#1c7ed6' : '#adb5bd'}"/>`);
+    lines.push(`<text x="${(x(r.v) + 4).toFixed(1)}" y="${y + 13}">${escapeXml(num(r.v, r.v < 1 ? 2 : r.v < 100 ? 1 : 0))} ${escapeXml(unit)}</text>`);
+  });
+  if (bound != null) {
+    const bx = x(bound).toFixed(1);
+    lines.push(`<line x1="${bx}" y1="${top - 6}" x2="${bx}" y2="${H - 20}" stroke="#2b8a3e" stroke-width="2" stroke-dasharray="5,4"/>`);
+    lines.push(`<text x="${bx}" y="${H - 6}" text-anchor="middle" fill="#2b8a3e">target ${escapeXml(num(bound, bound < 1 ? 2 : bound < 100 ? 1 : 0))} ${escapeXml(unit)}</text>`);
+  }
+  lines.push('</svg>');
+  return lines.join('\n');
+}
+
+export function renderReport(data, chartDir = null) {
   const g = group(data.runs);
   const env = data.env;
   const L = [];
@@ -196,9 +270,9 @@ export function renderReport(data) {
   L.push('');
 
   // targets
-  L.push('## Targets (issue #4)');
+  L.push('## Targets (issue #16)');
   L.push('');
-  L.push('Evaluated on the pinned cells (client on CPU0, servers on CPU1), medians over rounds; ratios are per-round ratios.');
+  L.push('Each target names its cell (pinned: client on CPU0, servers on CPU1; unpinned: the client may use both). Medians over rounds; ratios are per-round ratios. Cells not in this run are "not measured". Each target cell\'s chart is next to its table below.');
   L.push('');
   L.push('| target | measured (curl-net net.request; "prebuilt" rows: the npm prebuild) | status |');
   L.push('|---|---|---|');
@@ -252,6 +326,14 @@ export function renderReport(data) {
     L.push('');
     L.push(`${cell.n} requests${cell.durationS ? ` or ${cell.durationS} s` : ''} after ${cell.warmup} warm-up, c = ${cell.c}${first ? '' : ''}.`);
     L.push('');
+    for (const t of TARGETS.filter((x) => x.cell === cell.key)) {
+      const svg = targetChart(t, byLabel);
+      if (svg === null || chartDir === null) continue;
+      fs.mkdirSync(chartDir, { recursive: true });
+      fs.writeFileSync(path.join(chartDir, `${t.id}.svg`), svg);
+      L.push(`![${t.text}](charts/${t.id}.svg)`);
+      L.push('');
+    }
     L.push(cellTable(cell, byLabel));
     L.push('');
   }
@@ -260,7 +342,8 @@ export function renderReport(data) {
   L.push('');
   L.push(`- node-libcurl: ${v.node_libcurl}. On this machine \`npm install node-libcurl@5.1.2\` fails (engines >= 22.14, prebuilt download from GitHub unreachable, source build against libcurl 7.88.1 fails on \`curl_ws_start_frame\`), and 4.1.0 needs a git dependency from GitHub; the C libcurl loop is the libcurl yardstick instead.`);
   L.push('- h2c (HTTP/2 cleartext) is not benchmarked: Debian\'s libcurl 7.88.1 breaks prior-knowledge h2c on connection reuse (curl #10634, fixed in 8.0).');
-  L.push('- No open-loop (fixed-rate) latency pass yet; the closed loop understates tail latency.');
+  L.push('- The open-loop cell (S10) is the tail-latency view: requests arrive at a fixed rate whatever the client does, and latency counts from when each was due.');
+  L.push('- Not in the harness yet: the 5,000 concurrent open responses cell of issue #16 (RSS per open request), and the 1 GiB download with nginx `tcp_nopush off` (the cell runs with nginx as configured above: on).');
   L.push('- Bulk downloads over loopback: the kernel copies the data in the sender\'s context, so nginx\'s core (sendfile) is busy in proportion to the rate; the fastest clients reach nginx\'s one-core limit (⚠ server-bound). Those cells measure "at least this fast", and the 2.5 GiB/s target sits close to that limit.');
   L.push('- Full run: estimated at about 15 minutes per round from its counts and time caps (≈ 45 minutes for the default 3 rounds); not timed yet.');
   L.push('');
@@ -278,11 +361,14 @@ function sectionTitle(s) {
     'tls-rsa': 'S5 — new TLS connections, RSA-2048',
     proxy: 'S6 — CONNECT proxy',
     eld: 'S7 — event-loop delay while 64 downloads run',
+    cookies: 'S8 — cookies on the JS thread',
+    busy: 'S9 — a busy main thread (desktop app)',
+    openloop: 'S10 — open loop (fixed arrival rate)',
   }[s] ?? s;
 }
 
 export function writeReport(data, file) {
-  fs.writeFileSync(file, renderReport(data));
+  fs.writeFileSync(file, renderReport(data, path.join(path.dirname(file), 'charts')));
   return file;
 }
 

@@ -1,7 +1,7 @@
 // The benchmark harness: starts the servers, runs every client of every cell in its own fresh
 // process, in interleaved rounds (A B C …, A B C …), and writes results/latest.json and RESULTS.md.
 //
-//   node run.mjs [--quick] [--rounds N] [--scenarios h1,h2,dl,ul,tls,proxy,eld,h1-12b,h1-64k]
+//   node run.mjs [--quick] [--rounds N] [--scenarios h1,h2,dl,ul,tls,proxy,eld,h1-12b,h1-64k,cookies,busy,openloop]
 //                [--modes pinned,unpinned] [--clients substr,substr] [--no-report]
 //
 // From the repository root: npm run bench -- --quick --scenarios=h1,h2 (npm turns the flags into
@@ -154,6 +154,7 @@ async function runNode(cell, cl, srv, tmp) {
     expectBytes: cell.expectBytes ?? null, uploadBytes: cell.uploadBytes ?? null, chunk: cell.chunk ?? 65536,
     h2: !!cell.h2, ca: srv.ca, proxy: cell.proxy ?? null, fresh: !!cell.fresh, durationS: cell.durationS,
     eldResolutionMs: cell.scenario === 'eld' ? 1 : 10, timeoutS: cell.timeoutS ?? 60, stallS: cell.stallS ?? 10, serverPids: serverPidsFor(cell, srv), resultFile,
+    appWork: cell.appWork ?? null, rate: cell.rate ?? null,
   };
   const env = { ...childEnv, NODE_EXTRA_CA_CERTS: srv.ca };
   if (cl.variant === 'bundled') env.PREBUILDS_ONLY = '1';
@@ -395,6 +396,31 @@ process.on('SIGTERM', () => { if (data.runs.length) saveJson(false); shutdown(14
 process.on('uncaughtException', (e) => { log(`fatal: ${e.stack}`); if (data.runs.length) saveJson(false); shutdown(1); });
 process.on('unhandledRejection', (e) => { log(`fatal: ${e && e.stack}`); if (data.runs.length) saveJson(false); shutdown(1); });
 
+/** An open-loop cell's rate: a fraction of one client's closed-loop req/s in another cell of the
+ * same round and mode (run now, once per round, when that cell is not in the plan). */
+const calibrations = new Map();
+async function resolveRate(cell, round) {
+  const { cell: baseId, client, fraction } = cell.rateOf;
+  const key = `${round}|${baseId}|${cell.mode}|${client}`;
+  let rps = data.runs.find((r) => r.round === round && r.id === baseId && r.mode === cell.mode && r.label === client && r.ok)?.rps;
+  if (rps == null) rps = calibrations.get(key);
+  if (rps == null) {
+    const base = buildCells({ ...opts, only: [baseId.replace(/-c\d+$/, '')], modes: [cell.mode] }, srv).find((c) => c.id === baseId);
+    const cl = base?.clients.find((c) => clientLabel(c) === client);
+    if (base && cl) {
+      const res = await runNode(base, cl, srv, tmp);
+      log(`r${round} calibration: ${client} in ${baseId} (${cell.mode}) ${fmt(res, base)}`);
+      if (res.ok) rps = res.rps;
+      data.calibrations = [...(data.calibrations ?? []), { round, cell: `${baseId}|${cell.mode}`, client, ok: res.ok, rps: res.rps ?? null }];
+    }
+    if (rps != null) calibrations.set(key, rps);
+  }
+  if (rps == null) return false;
+  cell.rate = Math.round(rps * fraction);
+  cell.rateSource = `${fraction} × ${client} ${Math.round(rps)} req/s (${baseId}, ${cell.mode}, round ${round})`;
+  return true;
+}
+
 const RUNNERS = { 'c-multiloop': runMultiloop, 'curl-cli': runCurlCli, wrk: runWrk, h2load: runH2load };
 
 function fmt(res, cell) {
@@ -433,6 +459,8 @@ for (let round = 1; round <= opts.rounds; round++) {
     const px0 = cell.proxy ? proxyConnects(srv) : null;
     if (cl.client.startsWith('curl-net') && !probe.ok) {
       res = { ok: false, skipped: true, first_error: `not run: ${probe.error}` };
+    } else if (cell.rateOf && !(await resolveRate(cell, round))) {
+      res = { ok: false, first_error: `no rate: ${cell.rateOf.client} did not complete ${cell.rateOf.cell} (${cell.mode}) in this round` };
     } else if (RUNNERS[cl.client]) {
       res = await RUNNERS[cl.client](cell, cl, srv, tmp);
     } else {
@@ -458,6 +486,7 @@ for (let round = 1; round <= opts.rounds; round++) {
     for (const [k, v] of Object.entries(res.server_cpu_pct ?? {})) if (v > 70) flags.push(`server-bound (${k} ${v}%)`);
     if (res.machine && res.machine.foreign_pct > 25) flags.push(`noisy (foreign CPU ${res.machine.foreign_pct}%)`);
     if (res.machine && res.machine.steal_pct > 5) flags.push(`steal ${res.machine.steal_pct}%`);
+    if (cell.rate) res.rate_source = cell.rateSource;
     const rec = { round, cell: cell.key, id: cell.id, scenario: cell.scenario, mode: cell.mode, c: cell.c, unit: cell.unit,
       client: cl.client, variant: cl.variant ?? null, label, t_start: new Date(t0).toISOString(), run_s: (Date.now() - t0) / 1000, flags, ...res };
     data.runs.push(rec);
