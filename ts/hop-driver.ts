@@ -35,8 +35,8 @@ interface Held {
 
 export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, HopControl {
   readonly state: RequestHopState;
-  /** Emptied once the request is over (see _release). */
-  private _stages: readonly Stage[];
+  /** Made when the request starts; emptied once it is over (see _release). */
+  private _stages: readonly Stage[] = NO_STAGES;
   private _id = 0;
   /** beforeHop of some stage is waiting (proxy planning): uploads wait too. */
   private _preparing = false;
@@ -63,10 +63,9 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
     options: ParsedRequestOptions,
     session: Session,
     body: RequestBody,
-    factories: readonly StageFactory[],
+    private readonly _factories: readonly StageFactory[],
   ) {
     this.state = new RequestHopState(options, session, body);
-    this._stages = factories.map((make) => make(this));
     this._observer = observeRequest(this.state);
     this._observer?.created();
   }
@@ -133,6 +132,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
 
   /** The application ended (or started streaming) the body: the first hop may go. */
   start(): void {
+    this._stages = makeStages(this._factories, this);
     for (const stage of this._stages) {
       const refusal = stage.start?.() ?? null;
       if (refusal !== null) {
@@ -489,6 +489,16 @@ class RequestHopState implements HopState {
 }
 
 const NO_STAGES: readonly Stage[] = Object.freeze([]);
+
+/** The stages this request needs, in list order (a factory's null leaves its stage out). */
+function makeStages(factories: readonly StageFactory[], control: HopControl): Stage[] {
+  const stages: Stage[] = [];
+  for (let i = 0; i < factories.length; i++) {
+    const stage = factories[i]!(control);
+    if (stage !== null) stages.push(stage);
+  }
+  return stages;
+}
 
 function newDraft(): HopDraft {
   return { lines: [], flags: 0, acceptEncoding: '', extras: {} };

@@ -4,7 +4,6 @@
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { AuthCache } from './auth-cache';
-import { HopRegistry } from './hop-registry';
 import type { Cookies } from './cookies/cookies';
 import { ClearDataOptions, clearDataFilter, clearStorageData, ClearStorageDataOptions, SessionStorage } from './cookies/session-storage';
 import { partitionStoragePath } from './cookies/storage-path';
@@ -18,6 +17,7 @@ import { native } from './native';
 import { formatProxyList, ProxyConfig } from './proxy';
 import { ProxyHop, SessionProxy } from './session-proxy';
 import { DEFAULT_STAGES, StageFactory } from './stages';
+import { InFlightRequests } from './in-flight-requests';
 import { defaultUserAgent, expandAcceptLanguages } from './user-agent';
 import { headerValueForWire } from './wire-validation';
 import { checkTimeout } from './request-options';
@@ -25,7 +25,6 @@ import { WebRequest } from './web-request/web-request';
 import { Protocol } from './protocol/protocol';
 import { netError } from './errors';
 import { NetworkConditions, networkConditions, NetworkEmulationOptions, NO_EMULATION } from './session-controls/network-emulation';
-import type { HopControl } from './stages';
 import { fetchWithSession, type FetchInit } from './fetch';
 import { resolveHost, ResolveHostOptions, ResolvedHost } from './net';
 import { sslExtrasFor, type SSLConfig, type SslExtras } from './ssl-config';
@@ -70,9 +69,7 @@ export class Session extends EventEmitter {
   private _webRequest: WebRequest | undefined;
   private _protocol: Protocol | undefined;
   /** @internal Requests started and not over (ts/stages/session-conditions.ts). */
-  readonly _inFlight = new HopRegistry<HopControl>();
-  /** @internal The key of the next request entered in _inFlight. */
-  _nextInFlight = 1;
+  readonly _inFlight = new InFlightRequests();
   /** @internal What enableNetworkEmulation() set. */
   _networkConditions: NetworkConditions = NO_EMULATION;
 
@@ -170,6 +167,11 @@ export class Session extends EventEmitter {
       maxConnections: Math.max(0, Math.floor(limits.maxConnections ?? this._limits.maxConnections)),
     };
     native().configureSession(this._id, this._limits.maxConnectionsPerHost, this._limits.maxConnections);
+  }
+
+  /** @internal The per-host limit, without a copy of the limits (read per request). */
+  get _perHostLimit(): number {
+    return this._limits.maxConnectionsPerHost;
   }
 
   getConnectionLimits(): Required<ConnectionLimits> {
@@ -306,7 +308,7 @@ export class Session extends EventEmitter {
    * certificate verdicts. */
   closeAllConnections(): Promise<void> {
     this._certificateVerifier?.clear();
-    for (const request of this._inFlight.values()) {
+    for (const request of this._inFlight.controls()) {
       // Registered means not over yet, whether it waits for a head or is reading a body; its
       // stage leaves the registry when it fails.
       request.fail(netError('ERR_ABORTED'));

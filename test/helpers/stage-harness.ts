@@ -77,7 +77,8 @@ export function harness(
       return true;
     },
   };
-  const stage = make(control);
+  // A factory with nothing to do for this request (null) is a stage with no hooks.
+  const stage = make(control) ?? {};
   const draft = (): HopDraft => ({ lines: [], flags: 0, acceptEncoding: '', extras: {} });
   return {
     stage,

@@ -159,7 +159,7 @@ test('onBeforeRequest runs once per URL: not again for a login or proxy failover
     callback({});
   });
   const top = harness(webRequestStart, 'http://a.test/', { session });
-  const bottom = webRequest(top.control);
+  const bottom = webRequest(top.control)!; // the session has webRequest: never null
   await top.prepare();
   bottom.onRestart!({ kind: 'login' });
   await top.prepare();
@@ -279,8 +279,16 @@ test('onBeforeRedirect, onResponseStarted, onCompleted and onErrorOccurred carry
   t.like(events[3][1], { url: 'http://c.test/', fromCache: false, error: 'net::ERR_ABORTED' });
 });
 
-test('a session nobody hooks: the stages do nothing', (t) => {
+test('a session nobody hooks: its requests leave both stages out', (t) => {
   const session = freshSession();
+  const control = harness(webRequest, 'http://a.test/', { session }).control;
+  t.is(webRequest(control), null);
+  t.is(webRequestStart(control), null);
+});
+
+test('a session whose webRequest has no listeners: the stages do nothing', (t) => {
+  const session = freshSession();
+  session.webRequest.onBeforeRequest(null);
   const h = harness(webRequest, 'http://a.test/', { session });
   const draft = h.draft();
   t.is(h.stage.beforeHop!(draft), undefined);

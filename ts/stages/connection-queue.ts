@@ -20,13 +20,16 @@ function hostKey(url: URL): string {
   return `${url.hostname}:${url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port}`;
 }
 
-export const connectionQueue: StageFactory = (control: HopControl): Stage => {
+export const connectionQueue: StageFactory = (control: HopControl): Stage | null => {
   const state = control.state;
+  // No per-host limit when the request starts: nothing to queue for (a limit set later applies
+  // to requests started after it).
+  if (state.session._perHostLimit <= 0) return null;
   /** The slot the current hop holds (host key and the limit it was taken under). */
   let slot: { key: string; limit: number } | null = null;
   return {
     beforeHop(draft: HopDraft): void | Promise<void> {
-      const limit = state.session.getConnectionLimits().maxConnectionsPerHost;
+      const limit = state.session._perHostLimit;
       // A hop answered in this process (a protocol handler, file:) takes no connection.
       if (limit <= 0 || draft.local !== undefined) return;
       const key = hostKey(state.url);

@@ -41,6 +41,8 @@ class HostMapping implements Stage {
   }
 }
 
-export function hostMapping(control: HopControl): Stage {
+export function hostMapping(control: HopControl): Stage | null {
+  const switches = networkSwitches();
+  if (switches.hostRules === null && switches.hostResolverRules === null) return null;
   return new HostMapping(control);
 }

@@ -7,11 +7,9 @@ import type { HopControl, HopDraft, Stage } from './stage';
 /** libcurl's default DNS cache lifetime: older answers are stale anyway. */
 export const LIBCURL_DNS_CACHE_MS = 60_000;
 
-const NOTHING_TO_DO: Stage = Object.freeze({});
-
-export function hostResolver(control: HopControl): Stage {
+export function hostResolver(control: HopControl): Stage | null {
   const session = control.state.session;
-  if (session._resolverClearedAt === 0 || Date.now() - session._resolverClearedAt >= LIBCURL_DNS_CACHE_MS) return NOTHING_TO_DO;
+  if (session._resolverClearedAt === 0 || Date.now() - session._resolverClearedAt >= LIBCURL_DNS_CACHE_MS) return null;
   return {
     beforeHop(draft: HopDraft): void {
       const ago = Date.now() - session._resolverClearedAt;

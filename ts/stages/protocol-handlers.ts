@@ -7,8 +7,14 @@ import { fileResponse } from '../protocol/file-response';
 import { HandlerHop } from '../protocol/handler-hop';
 import type { HopControl, HopDraft, Stage } from './stage';
 
-export function protocolHandlers(control: HopControl): Stage {
+export function protocolHandlers(control: HopControl): Stage | null {
   const state = control.state;
+  // Nothing to answer here: no handlers, an http(s) URL, and no onBeforeRequest that could
+  // redirect to another scheme (a server's redirect to file: is refused, and one to a custom
+  // scheme needs handlers).
+  const session = state.session;
+  const web = state.url.protocol === 'http:' || state.url.protocol === 'https:';
+  if (web && session._protocolIfCreated === undefined && session._webRequestIfCreated === undefined) return null;
   return {
     beforeHop(draft: HopDraft): void {
       // Already answered here (onBeforeRequest's internal redirect).

@@ -4,6 +4,8 @@
 // throughput caps each hop's transfer (libcurl's MAX_RECV/SEND_SPEED).
 import { netError } from '../errors';
 import { native } from '../native';
+import { InFlightNode } from '../in-flight-requests';
+import { NO_EMULATION } from '../session-controls/network-emulation';
 import type { HopControl, HopDraft, Stage } from './stage';
 
 let capsWork: boolean | undefined;
@@ -14,36 +16,36 @@ export function throughputCapsWork(): boolean {
   return capsWork;
 }
 
+/** Always on (closeAllConnections() must reach every request); the node of the session's
+ * in-flight list is the stage itself, so a request costs one object here. */
+class SessionConditions extends InFlightNode implements Stage {
+  start(): Error | null {
+    this.control.state.session._inFlight.add(this);
+    return null;
+  }
+
+  beforeHop(draft: HopDraft): void | Error | Promise<void> {
+    const conditions = this.control.state.session._networkConditions;
+    if (conditions === NO_EMULATION) return undefined;
+    // Emulation is of the network: a hop answered in-process (a protocol handler, file:, an
+    // internal redirect) is not slowed or cut off, as in Chromium.
+    if (draft.local !== undefined) return undefined;
+    if (conditions.offline) return netError('ERR_INTERNET_DISCONNECTED');
+    if (throughputCapsWork()) {
+      if (conditions.downloadThroughput > 0) draft.extras.maxRecvSpeed = conditions.downloadThroughput;
+      if (conditions.uploadThroughput > 0) draft.extras.maxSendSpeed = conditions.uploadThroughput;
+    }
+    if (conditions.latency > 0) {
+      return new Promise((resolve) => setTimeout(resolve, conditions.latency));
+    }
+    return undefined;
+  }
+
+  onEnd(): void {
+    this.control.state.session._inFlight.remove(this);
+  }
+}
+
 export function sessionConditions(control: HopControl): Stage {
-  const state = control.state;
-  const session = state.session;
-  // Not a Set of requests: see ts/hop-registry.ts for why per-request churn avoids Set and Map.
-  let inFlightKey = 0;
-  return {
-    start(): Error | null {
-      inFlightKey = session._nextInFlight++;
-      session._inFlight.set(inFlightKey, control);
-      return null;
-    },
-
-    beforeHop(draft: HopDraft): void | Error | Promise<void> {
-      // Emulation is of the network: a hop answered in-process (a protocol handler, file:, an
-      // internal redirect) is not slowed or cut off, as in Chromium.
-      if (draft.local !== undefined) return undefined;
-      const conditions = session._networkConditions;
-      if (conditions.offline) return netError('ERR_INTERNET_DISCONNECTED');
-      if (throughputCapsWork()) {
-        if (conditions.downloadThroughput > 0) draft.extras.maxRecvSpeed = conditions.downloadThroughput;
-        if (conditions.uploadThroughput > 0) draft.extras.maxSendSpeed = conditions.uploadThroughput;
-      }
-      if (conditions.latency > 0) {
-        return new Promise((resolve) => setTimeout(resolve, conditions.latency));
-      }
-      return undefined;
-    },
-
-    onEnd(): void {
-      session._inFlight.delete(inFlightKey);
-    },
-  };
+  return new SessionConditions(control);
 }

@@ -112,5 +112,8 @@ export interface Stage {
   onHopEnd?(): void;
 }
 
-/** Makes one request's stage; sessions hold a list of these. */
-export type StageFactory = (control: HopControl) => Stage;
+/** Makes one request's stage; sessions hold a list of these. Called when the request starts
+ * (its first hop is about to be prepared); null means the stage has nothing to do for this
+ * request — a feature its session does not use — and it is left out of the request's list
+ * altogether: every stage costs each request an object and a call per hook (issue #16). */
+export type StageFactory = (control: HopControl) => Stage | null;

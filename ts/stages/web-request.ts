@@ -60,8 +60,10 @@ function hooksOf(state: HopState): WebRequest | undefined {
 }
 
 /** First in the list: onBeforeRequest. */
-export function webRequestStart(control: HopControl): Stage {
+export function webRequestStart(control: HopControl): Stage | null {
   const state = control.state;
+  // A session whose webRequest was never touched has no listeners to ask.
+  if (state.session._webRequestIfCreated === undefined) return null;
   return {
     beforeHop(draft: HopDraft): void | Promise<void | Error> {
       const hooks = hooksOf(state);
@@ -100,8 +102,9 @@ export function webRequestStart(control: HopControl): Stage {
 }
 
 /** Last in the list: the other seven hooks. */
-export function webRequest(control: HopControl): Stage {
+export function webRequest(control: HopControl): Stage | null {
   const state = control.state;
+  if (state.session._webRequestIfCreated === undefined) return null;
   return {
     beforeHop(draft: HopDraft): void | Promise<void | Error> {
       const hooks = hooksOf(state);
