@@ -105,3 +105,112 @@ test('abort signals reject with the reason, before and during the request', asyn
 test('invalid input rejects like Request does', async (t) => {
   await t.throwsAsync(net.fetch('not a url'), { instanceOf: TypeError });
 });
+
+/** A route that streams `total` bytes as fast as the connection takes them, and reports how
+ * many it managed to write and whether the client went away. */
+function streamingRoute(path: string, total: number) {
+  const seen = { written: 0, closed: false, finished: false };
+  server.rawRoute(path, (_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(total) });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    res.on('close', () => {
+      seen.closed = true;
+    });
+    const pump = () => {
+      while (seen.written < total) {
+        seen.written += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end(() => {
+        seen.finished = true;
+      });
+    };
+    pump();
+  });
+  return seen;
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('fetch(url) and fetch(url, {}) send what fetch(new Request(url)) sends', async (t) => {
+  const names = (r: { rawHeaders: string[] }) =>
+    r.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase()).sort();
+  const lines = (r: { rawHeaders: string[] }) => {
+    const out: string[] = [];
+    for (let i = 0; i < r.rawHeaders.length; i += 2) out.push(`${r.rawHeaders[i].toLowerCase()}: ${r.rawHeaders[i + 1]}`);
+    return out.sort();
+  };
+  await (await net.fetch(`${server.url}/plain-a`)).arrayBuffer();
+  await (await net.fetch(`${server.url}/plain-b`, {})).arrayBuffer();
+  await (await net.fetch(new Request(`${server.url}/plain-c`))).arrayBuffer();
+  await (await net.fetch(`${server.url}/plain-d`, { method: 'GET' })).arrayBuffer();
+  const [a, b, c, d] = ['/plain-a', '/plain-b', '/plain-c', '/plain-d'].map((p) => server.lastTo(p));
+  t.deepEqual(lines(a), lines(c));
+  t.deepEqual(lines(b), lines(c));
+  t.deepEqual(lines(d), lines(c));
+  t.true(names(a).includes('sec-fetch-mode') === names(c).includes('sec-fetch-mode'));
+});
+
+test('a body nobody reads holds the transfer: the server cannot write it all', async (t) => {
+  const total = 256 * 1024 * 1024;
+  const seen = streamingRoute('/big-unread', total);
+  const response = await net.fetch(`${server.url}/big-unread`);
+  const reader = response.body!.getReader();
+  await reader.read();
+  await settle(500);
+  const stalledAt = seen.written;
+  await settle(300);
+  t.true(seen.written < 64 * 1024 * 1024, `the server wrote ${seen.written} bytes of ${total}`);
+  t.is(seen.written, stalledAt, 'nothing more was written while nobody read');
+  await reader.cancel();
+});
+
+test('reading the whole body gets every byte, through the backpressure', async (t) => {
+  const total = 24 * 1024 * 1024;
+  streamingRoute('/big-read', total);
+  const response = await net.fetch(`${server.url}/big-read`);
+  let bytes = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    if (bytes % (4 * 1024 * 1024) < chunk.byteLength) await settle(20); // a slow reader now and then
+  }
+  t.is(bytes, total);
+});
+
+test('cancelling the body ends the transfer', async (t) => {
+  const seen = streamingRoute('/big-cancel', 256 * 1024 * 1024);
+  const response = await net.fetch(`${server.url}/big-cancel`);
+  const reader = response.body!.getReader();
+  await reader.read();
+  await reader.cancel();
+  for (let i = 0; i < 100 && !seen.closed; i++) await settle(20);
+  t.true(seen.closed, 'the server saw the connection go away');
+  t.false(seen.finished);
+});
+
+test('an abort after the response ends the body with the reason', async (t) => {
+  const seen = streamingRoute('/big-abort', 256 * 1024 * 1024);
+  const controller = new AbortController();
+  const response = await net.fetch(`${server.url}/big-abort`, { signal: controller.signal });
+  const reader = response.body!.getReader();
+  await reader.read();
+  controller.abort(new Error('enough'));
+  const error = await t.throwsAsync(async () => {
+    for (;;) if ((await reader.read()).done) return;
+  });
+  t.is(error?.message, 'enough');
+  for (let i = 0; i < 100 && !seen.closed; i++) await settle(20);
+  t.true(seen.closed, 'the transfer stopped');
+});
+
+test('clone() keeps url and redirected', async (t) => {
+  const response = await net.fetch(`${server.url}/redirect`);
+  const copy = response.clone();
+  t.is(copy.url, `${server.url}/landed`);
+  t.true(copy.redirected);
+  t.true(response instanceof Response);
+  t.deepEqual(await copy.json(), await response.json());
+});

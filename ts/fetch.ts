@@ -17,90 +17,277 @@ function abortReason(signal: AbortSignal): unknown {
  * the network even when a protocol handler intercepts the scheme). */
 export type FetchInit = RequestInit & { bypassCustomProtocolHandlers?: boolean };
 
-export function fetchWithSession(session: Session, input: string | URL | Request, init?: FetchInit): Promise<Response> {
-  let request: Request;
-  try {
-    request = new Request(input, init);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  const signal = request.signal;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
+/** What fetch() needs from its input: a WHATWG Request's fields, or the same fields for a plain
+ * GET of a URL string (most calls), which skips building a Request. */
+interface FetchPlan {
+  url: string;
+  method: string;
+  headers: Iterable<[string, string]>;
+  origin: string | undefined;
+  mode: string;
+  credentials: Request['credentials'];
+  redirect: Request['redirect'];
+  cache: Request['cache'];
+  referrerPolicy: Request['referrerPolicy'];
+  signal: AbortSignal | null;
+  body: ReadableStream | null;
+}
 
-  const origin = request.headers.get('origin') ?? undefined;
+const NO_HEADERS: Iterable<[string, string]> = Object.freeze([]) as readonly [string, string][];
+
+/** The plan for `fetch(url)` / `fetch(url, {})` with an http(s) URL string: exactly what
+ * `new Request(url)` would hold, without its cost (a Request, its Headers and its AbortSignal
+ * cost the JS thread more than the rest of a small fetch; issue #16). null: take the long way. */
+function plainGet(input: string | URL | Request, init: FetchInit | undefined): FetchPlan | null {
+  if (typeof input !== 'string' || (init !== undefined && (init === null || hasOwnKeys(init)))) return null;
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return null; // new Request(input) throws fetch's own message
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') return null;
+  return {
+    url: url.href,
+    method: 'GET',
+    headers: NO_HEADERS,
+    origin: undefined,
+    mode: 'cors',
+    credentials: 'same-origin',
+    redirect: 'follow',
+    cache: 'default',
+    referrerPolicy: '',
+    signal: null,
+    body: null,
+  };
+}
+
+function hasOwnKeys(object: object): boolean {
+  for (const key in object) if (Object.prototype.hasOwnProperty.call(object, key)) return true;
+  return false;
+}
+
+function requestPlan(request: Request): FetchPlan {
+  return {
+    url: request.url,
+    method: request.method,
+    headers: request.headers,
+    origin: request.headers.get('origin') ?? undefined,
+    mode: request.mode,
+    credentials: request.credentials,
+    redirect: request.redirect,
+    cache: request.cache,
+    referrerPolicy: request.referrerPolicy,
+    signal: request.signal,
+    body: request.body,
+  };
+}
+
+export function fetchWithSession(session: Session, input: string | URL | Request, init?: FetchInit): Promise<Response> {
+  let plan = plainGet(input, init);
+  if (plan === null) {
+    try {
+      plan = requestPlan(new Request(input, init));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  const signal = plan.signal;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+
+  const origin = plan.origin;
   // The Request default 'same-origin' means 'include' when there is no initiator.
-  const credentials = request.credentials === 'same-origin' && origin === undefined ? 'include' : request.credentials;
+  const credentials = plan.credentials === 'same-origin' && origin === undefined ? 'include' : plan.credentials;
   let client: ClientRequest;
   try {
     client = new ClientRequest({
-      method: request.method,
-      url: request.url,
-      redirect: request.redirect as 'follow' | 'error' | 'manual',
-      cache: request.cache as never,
-      referrerPolicy: request.referrerPolicy as never,
+      method: plan.method,
+      url: plan.url,
+      redirect: plan.redirect as 'follow' | 'error' | 'manual',
+      cache: plan.cache as never,
+      referrerPolicy: plan.referrerPolicy as never,
       credentials,
       origin,
       session,
       bypassCustomProtocolHandlers: init?.bypassCustomProtocolHandlers === true,
       [kAllowNonHttpProtocols]: true,
     } as never);
-    for (const [name, value] of request.headers) client.setHeader(name, value);
-    if (request.mode && !(request.mode === 'cors' && origin === undefined)) {
-      client.setHeader('Sec-Fetch-Mode', request.mode);
+    for (const [name, value] of plan.headers) client.setHeader(name, value);
+    if (plan.mode && !(plan.mode === 'cors' && origin === undefined)) {
+      client.setHeader('Sec-Fetch-Mode', plan.mode);
     }
   } catch (error) {
     return Promise.reject(error);
   }
+  const method = plan.method;
+  const requestUrl = plan.url;
+  const requestBody = plan.body;
 
   return new Promise<Response>((resolve, reject) => {
-    const onAbort = () => {
-      reject(abortReason(signal));
-      client.abort();
+    /** Set once the response arrived: an abort then ends its body instead of the fetch. */
+    let body: ResponseBody | null = null;
+    let onAbort: (() => void) | null = null;
+    const unlisten = () => {
+      if (onAbort !== null) signal!.removeEventListener('abort', onAbort);
+      onAbort = null;
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal !== null) {
+      onAbort = () => {
+        unlisten();
+        if (body !== null) body.abort(abortReason(signal));
+        else {
+          reject(abortReason(signal));
+          client.abort();
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
     client.on('error', (error) => {
-      signal.removeEventListener('abort', onAbort);
+      if (body === null) unlisten();
       reject(error);
     });
     // The URL the response came from: the request's, or the last redirect's target.
-    let finalUrl = request.url;
+    let finalUrl = requestUrl;
     let redirected = false;
     client.on('redirect', (_status: number, _method: string, target: string) => {
       finalUrl = target;
       redirected = true;
     });
     client.on('response', (response: IncomingMessage) => {
-      signal.removeEventListener('abort', onAbort);
       const headers = new Headers();
       const raw = response.rawHeaders;
       for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-      const nullBody = NULL_BODY_STATUSES.has(response.statusCode) || request.method === 'HEAD';
-      const body = nullBody ? null : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>);
-      if (nullBody) response.resume();
+      const nullBody = NULL_BODY_STATUSES.has(response.statusCode) || method === 'HEAD';
+      if (nullBody) {
+        unlisten();
+        response.resume();
+      } else {
+        body = new ResponseBody(response, unlisten);
+      }
       try {
-        resolve(
-          withUrl(new Response(body, { status: response.statusCode, statusText: response.statusMessage, headers }), finalUrl, redirected),
-        );
+        resolve(new FetchResponse(body?.stream ?? null, { status: response.statusCode, statusText: response.statusMessage, headers }, finalUrl, redirected));
       } catch (error) {
+        unlisten();
         reject(error);
         client.abort();
       }
     });
-    if (request.body) {
-      Readable.fromWeb(request.body as never).pipe(client);
+    if (requestBody !== null) {
+      Readable.fromWeb(requestBody as never).pipe(client);
     } else {
       client.end();
     }
   });
 }
 
-/** A constructed Response has url '' and redirected false, and both are read-only getters: the
- * values fetch() reports are set on the instance (the fragment is never part of url). */
-function withUrl(response: Response, url: string, redirected: boolean): Response {
-  const hash = url.indexOf('#');
-  Object.defineProperties(response, {
-    url: { value: hash === -1 ? url : url.slice(0, hash), enumerable: false, configurable: true },
-    redirected: { value: redirected, enumerable: false, configurable: true },
-  });
-  return response;
+/** The response body as a WHATWG stream, read from the IncomingMessage directly: chunks are
+ * enqueued as they arrive, the IncomingMessage is paused while the stream's queue is full (which
+ * stops acknowledgements, so the curl thread stops reading: backpressure down to the socket),
+ * and cancelling the stream destroys the response. Cheaper than Readable.toWeb(), whose adapter
+ * adds listeners and a strategy object per response. */
+class ResponseBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  private _controller!: ReadableStreamDefaultController<Uint8Array>;
+  private _settled = false;
+
+  constructor(
+    private readonly _response: IncomingMessage,
+    /** Called once the body is over, however it ended. */
+    private readonly _onSettled: () => void,
+  ) {
+    const response = _response;
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this._controller = controller;
+          response.on('data', (chunk: Buffer) => {
+            if (this._settled) return; // cancelled or aborted: what still arrives is dropped
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            if ((controller.desiredSize ?? 1) <= 0) response.pause();
+          });
+          response.once('end', () => {
+            if (this._settle()) controller.close();
+          });
+          response.once('error', (error) => {
+            if (this._settle()) controller.error(error);
+          });
+          // Destroyed without an error (the request was aborted): the body ends in an
+          // AbortError, as with Readable.toWeb().
+          response.once('close', () => {
+            if (this._settle()) controller.error(new DOMException('The operation was aborted.', 'AbortError'));
+          });
+        },
+        pull: () => {
+          if (response.isPaused()) response.resume();
+        },
+        cancel: (reason) => {
+          this._settle();
+          response.destroy(reason instanceof Error ? reason : undefined);
+        },
+      },
+      { highWaterMark: RESPONSE_QUEUE_BYTES, size: (chunk) => chunk.byteLength },
+    );
+  }
+
+  /** The fetch's signal was aborted while the body was being read: the body ends with the
+   * signal's reason, as fetch specifies, and the transfer stops. */
+  abort(reason: unknown): void {
+    if (this._settle()) this._controller.error(reason);
+    this._response.destroy();
+  }
+
+  /** True the first time: the body's end is decided. */
+  private _settle(): boolean {
+    if (this._settled) return false;
+    this._settled = true;
+    this._onSettled();
+    return true;
+  }
 }
+
+/** Bytes a response body stream holds before the IncomingMessage is paused. */
+const RESPONSE_QUEUE_BYTES = 64 * 1024;
+
+/** fetch()'s Response: a constructed Response has url '' and redirected false, read-only
+ * getters; this subclass answers with what the fetch saw (the fragment is never part of url).
+ * A getter on a subclass, not properties defined on each instance: defining them turned every
+ * Response into a slow dictionary object and cost more than the rest of a small fetch. (The
+ * DOM typings declare Response's members as properties, hence the untyped base.) */
+const ResponseBase = Response as unknown as new (body: ReadableStream<Uint8Array> | null, init: ResponseInit) => object;
+
+class FetchResponseImpl extends ResponseBase {
+  readonly #url: string;
+  readonly #redirected: boolean;
+
+  constructor(body: ReadableStream<Uint8Array> | null, init: ResponseInit, url: string, redirected: boolean) {
+    super(body, init);
+    const hash = url.indexOf('#');
+    this.#url = hash === -1 ? url : url.slice(0, hash);
+    this.#redirected = redirected;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get redirected(): boolean {
+    return this.#redirected;
+  }
+
+  /** A clone keeps them too (fetch's clone() copies the URL list). */
+  clone(): Response {
+    const copy = (Response.prototype.clone as () => Response).call(this);
+    Object.defineProperties(copy, {
+      url: { value: this.#url, enumerable: false, configurable: true },
+      redirected: { value: this.#redirected, enumerable: false, configurable: true },
+    });
+    return copy;
+  }
+}
+
+const FetchResponse = FetchResponseImpl as unknown as new (
+  body: ReadableStream<Uint8Array> | null,
+  init: ResponseInit,
+  url: string,
+  redirected: boolean,
+) => Response;
