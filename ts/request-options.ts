@@ -125,6 +125,12 @@ function ownOptions(input: unknown): Record<string | symbol, any> {
   return options;
 }
 
+function ownUrlOption(url: URL): Record<string | symbol, any> {
+  const options: Record<string | symbol, any> = Object.create(null);
+  options.url = url.href;
+  return options;
+}
+
 /** A timeout in milliseconds: a finite number ≥ 0 (0 = none). */
 export function checkTimeout(value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -137,8 +143,10 @@ export function parseRequestOptions(
   input: ClientRequestConstructorOptions | string,
   isSession: (value: unknown) => boolean,
 ): ParsedRequestOptions {
-  const options = ownOptions(input);
-  const urlString = assembleUrl(options);
+  // A URL string is parsed once (ownOptions would parse it, and then the assembled string again).
+  const given = typeof input === 'string' ? new URL(input) : null;
+  const options = given === null ? ownOptions(input) : ownUrlOption(given);
+  const urlString = given === null ? assembleUrl(options) : '';
 
   const redirect = options.redirect || 'follow';
   if (!REDIRECT_MODES.has(redirect)) {
@@ -167,7 +175,7 @@ export function parseRequestOptions(
     partition = options.partition;
   }
 
-  const parsedUrl = new URL(urlString);
+  const parsedUrl = given ?? new URL(urlString);
   const protocol = parsedUrl.protocol.toLowerCase();
   if (protocol !== 'http:' && protocol !== 'https:' && !options[kAllowNonHttpProtocols as any]) {
     throw new Error('ClientRequest only supports http: and https: protocols');
