@@ -217,7 +217,48 @@ function pct(sorted, p) {
 
 const serverPids = spec.serverPids ?? {};
 
+/** The open-responses cell: spec.n requests at once, each answered with a head and a body that
+ * never comes; RSS per open request once every head is in, and how long the heads took. */
+async function holdAll() {
+  for (let i = 0; i < spec.warmup; i++) (await adapter.hold(spec.url)).close();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  globalThis.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const th0 = threadCpu();
+  const t0 = process.hrtime.bigint();
+  const open = await Promise.all(Array.from({ length: spec.n }, () => adapter.hold(spec.url)));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const th1 = threadCpu();
+  globalThis.gc?.();
+  const rss1 = process.memoryUsage().rss;
+  const bad = open.filter((o) => o.status !== 200).length;
+  for (const o of open) o.close();
+  const split = threadSplit(th0, th1);
+  Object.assign(result, {
+    requests: open.length,
+    bad_status: bad,
+    wall_s: wall,
+    rps: open.length / wall,
+    heads_s: wall,
+    rss_per_open_kb: (rss1 - rss0) / open.length / 1024,
+    rss_before_mb: rss0 / 1048576,
+    rss_after_mb: rss1 / 1048576,
+    threads: split,
+    main_us_per_req: (split.main_s / open.length) * 1e6,
+    curl_us_per_req: (split.curl_s / open.length) * 1e6,
+    cpu_us_per_req: ((split.main_s + split.curl_s + split.other_s) / open.length) * 1e6,
+    max_rss_mb: process.resourceUsage().maxRSS / 1024,
+    info: adapter.info ?? null,
+  });
+  result.ok = bad === 0 && result.errors === 0;
+}
+
 try {
+  if (spec.op === 'hold') {
+    await holdAll();
+    try { await Promise.race([adapter.close?.(), new Promise((r) => setTimeout(r, 2000).unref())]); } catch {}
+    finish(result.ok ? 0 : 1);
+  }
   if (spec.warmup > 0) await phase(spec.warmup, null, 0);
   const warmErrors = result.errors;
   result.warmup_errors = warmErrors;

@@ -154,7 +154,7 @@ function metricValue(run, metric) {
   return run[metric] ?? null;
 }
 
-const METRIC_UNIT = { rps: 'req/s', mib_s: 'MiB/s', main_us_per_req: 'µs', curl_us_per_req: 'µs', cpu_us_per_req: 'µs', p99_ms: 'ms', eld_p99_ms: 'ms', cpu_s_per_gib: 's/GiB' };
+const METRIC_UNIT = { rss_per_open_kb: 'KB', rps: 'req/s', mib_s: 'MiB/s', main_us_per_req: 'µs', curl_us_per_req: 'µs', cpu_us_per_req: 'µs', p99_ms: 'ms', eld_p99_ms: 'ms', cpu_s_per_gib: 's/GiB' };
 
 /** Per-round ratios for a target: `of` over the best reference of the same round. */
 function targetRatios(byLabel, t) {
@@ -343,7 +343,8 @@ export function renderReport(data, chartDir = null) {
   L.push(`- node-libcurl: ${v.node_libcurl}. On this machine \`npm install node-libcurl@5.1.2\` fails (engines >= 22.14, prebuilt download from GitHub unreachable, source build against libcurl 7.88.1 fails on \`curl_ws_start_frame\`), and 4.1.0 needs a git dependency from GitHub; the C libcurl loop is the libcurl yardstick instead.`);
   L.push('- h2c (HTTP/2 cleartext) is not benchmarked: Debian\'s libcurl 7.88.1 breaks prior-knowledge h2c on connection reuse (curl #10634, fixed in 8.0).');
   L.push('- The open-loop cell (S10) is the tail-latency view: requests arrive at a fixed rate whatever the client does, and latency counts from when each was due.');
-  L.push('- Not in the harness yet: the 5,000 concurrent open responses cell of issue #16 (RSS per open request), and the 1 GiB download with nginx `tcp_nopush off` (the cell runs with nginx as configured above: on).');
+  L.push('- Not in the harness yet: the 1 GiB download with nginx `tcp_nopush off` (the cell runs with nginx as configured above: on).');
+  L.push('- The open-responses cell (S11) reports heads per second as req/s; its RSS per open request is `rss_per_open_kb` in the raw data and in the target line.');
   L.push('- Bulk downloads over loopback: the kernel copies the data in the sender\'s context, so nginx\'s core (sendfile) is busy in proportion to the rate; the fastest clients reach nginx\'s one-core limit (⚠ server-bound). Those cells measure "at least this fast", and the 2.5 GiB/s target sits close to that limit.');
   L.push('- Full run: estimated at about 15 minutes per round from its counts and time caps (≈ 45 minutes for the default 3 rounds); not timed yet.');
   L.push('');
@@ -364,6 +365,7 @@ function sectionTitle(s) {
     cookies: 'S8 — cookies on the JS thread',
     busy: 'S9 — a busy main thread (desktop app)',
     openloop: 'S10 — open loop (fixed arrival rate)',
+    open: 'S11 — 5,000 open responses',
   }[s] ?? s;
 }
 

@@ -1,7 +1,7 @@
 // The benchmark harness: starts the servers, runs every client of every cell in its own fresh
 // process, in interleaved rounds (A B C …, A B C …), and writes results/latest.json and RESULTS.md.
 //
-//   node run.mjs [--quick] [--rounds N] [--scenarios h1,h2,dl,ul,tls,proxy,eld,h1-12b,h1-64k,cookies,busy,openloop]
+//   node run.mjs [--quick] [--rounds N] [--scenarios h1,h2,dl,ul,tls,proxy,eld,h1-12b,h1-64k,cookies,busy,openloop,open]
 //                [--modes pinned,unpinned] [--clients substr,substr] [--no-report]
 //
 // From the repository root: npm run bench -- --quick --scenarios=h1,h2 (npm turns the flags into
@@ -158,7 +158,8 @@ async function runNode(cell, cl, srv, tmp) {
   };
   const env = { ...childEnv, NODE_EXTRA_CA_CERTS: srv.ca };
   if (cl.variant === 'bundled') env.PREBUILDS_ONLY = '1';
-  const r = await runProcess([...pinPrefix(cell.mode), process.execPath, 'client.mjs', JSON.stringify(spec)], { timeoutS: spec.timeoutS + 15, env });
+  const gcFlag = cell.op === 'hold' ? ['--expose-gc'] : []; // RSS is read after a full collection
+  const r = await runProcess([...pinPrefix(cell.mode), process.execPath, ...gcFlag, 'client.mjs', JSON.stringify(spec)], { timeoutS: spec.timeoutS + 15, env });
   let res;
   try {
     res = JSON.parse(fs.readFileSync(resultFile, 'utf8'));

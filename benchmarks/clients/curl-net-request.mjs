@@ -29,6 +29,15 @@ export async function create(spec) {
         req.end();
       });
     },
+    /** Resolves at the response head, with a way to drop the request (its body never comes). */
+    hold(url) {
+      return new Promise((resolve, reject) => {
+        const req = net.request({ url, method: 'GET' });
+        req.on('response', (res) => resolve({ status: res.statusCode, close: () => req.abort() }));
+        req.on('error', (error) => { if (!req.aborted) reject(error); });
+        req.end();
+      });
+    },
     upload(url, total, chunk) {
       return new Promise((resolve, reject) => {
         const req = net.request({ url, method: 'POST' });

@@ -16,6 +16,11 @@ export async function create(spec) {
       for await (const chunk of body) n += chunk.length;
       return { status: statusCode, bytes: n };
     },
+    async hold(url) {
+      const { statusCode, body } = await request(url, reqOpts);
+      body.on('error', () => {});
+      return { status: statusCode, close: () => body.destroy() };
+    },
     async upload(url, total, chunk) {
       async function* source() {
         for (let sent = 0; sent < total; sent += chunk.length) yield chunk;
