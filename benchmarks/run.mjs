@@ -456,11 +456,13 @@ for (let round = 1; round <= opts.rounds; round++) {
     const label = clientLabel(cl);
     let res;
     const t0 = Date.now();
+    // An open-loop cell's rate first: a calibration run must not count in this run's connections.
+    const rated = cell.rateOf ? await resolveRate(cell, round) : true;
     const acc0 = cell.servers.includes('nginx') ? await nginxAccepts(srv) : null;
     const px0 = cell.proxy ? proxyConnects(srv) : null;
     if (cl.client.startsWith('curl-net') && !probe.ok) {
       res = { ok: false, skipped: true, first_error: `not run: ${probe.error}` };
-    } else if (cell.rateOf && !(await resolveRate(cell, round))) {
+    } else if (!rated) {
       res = { ok: false, first_error: `no rate: ${cell.rateOf.client} did not complete ${cell.rateOf.cell} (${cell.mode}) in this round` };
     } else if (RUNNERS[cl.client]) {
       res = await RUNNERS[cl.client](cell, cl, srv, tmp);
