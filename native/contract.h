@@ -16,6 +16,7 @@ enum SpecFlags : uint32_t {
   kFlagForceContentLength = 1u << 1,  // send Content-Length: 0 for a bodiless POST/PUT
   kFlagStreamBody = 1u << 2,  // the body arrives through write() until endUpload() (chunked upload)
   kFlagObserved = 1u << 3,  // an observer (NetLog, NODE_DEBUG) wants the connection details in Done (PrimaryIp, PrimaryPort, NumConnects)
+  kFlagIgnoreLimits = 1u << 4,  // the hop is exempt from the session's connection limits (--ignore-connections-limit): it runs on the session's unlimited multi handle
 };
 
 // libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras.
@@ -182,6 +183,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopFlags", "ForceContentLength", static_cast<double>(kFlagForceContentLength)},
     {"hopFlags", "StreamBody", static_cast<double>(kFlagStreamBody)},
     {"hopFlags", "Observed", static_cast<double>(kFlagObserved)},
+    {"hopFlags", "IgnoreLimits", static_cast<double>(kFlagIgnoreLimits)},
     {"curlAuth", "Basic", static_cast<double>(kCurlAuthBasic)},
     {"curlAuth", "Digest", static_cast<double>(kCurlAuthDigest)},
     {"curlAuth", "Negotiate", static_cast<double>(kCurlAuthNegotiate)},

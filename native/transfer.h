@@ -55,6 +55,7 @@ class Transfer {
   CURL* easy() const { return easy_; }
   uint32_t id() const { return spec_->id; }
   uint32_t session_id() const { return spec_->session_id; }
+  class SessionMulti* session() const { return session_; }
 
   // Commands from JS, applied on the curl thread.
   void AppendUpload(std::vector<char>&& bytes);

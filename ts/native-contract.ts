@@ -14,6 +14,11 @@ export const enum HopFlag {
    * NumConnects)
    */
   Observed = 1 << 3,
+  /**
+   * the hop is exempt from the session's connection limits (--ignore-connections-limit): it runs on
+   * the session's unlimited multi handle
+   */
+  IgnoreLimits = 1 << 4,
 }
 
 /** libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras. */
@@ -272,6 +277,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     ForceContentLength: HopFlag.ForceContentLength,
     StreamBody: HopFlag.StreamBody,
     Observed: HopFlag.Observed,
+    IgnoreLimits: HopFlag.IgnoreLimits,
   },
   curlAuth: {
     Basic: CurlAuth.Basic,
