@@ -119,6 +119,7 @@ class Transfer {
   curl_slist* header_list_ = nullptr;
   curl_slist* header_tail_ = nullptr;
   curl_slist* connect_to_ = nullptr;  // CURLOPT_CONNECT_TO, alive as long as the handle uses it
+  curl_slist* resolve_ = nullptr;     // CURLOPT_RESOLVE, likewise
   std::string tls_info_;              // observed hops: the last TLS handshake's summary
   char error_buffer_[CURL_ERROR_SIZE] = {};
   int pause_bits_ = 0;
