@@ -44,10 +44,8 @@ testIf(test.serial, 'squid')('--host-rules leave a plain http: request through a
 
 testIf(test.serial, 'squid')('--host-resolver-rules map the proxy\'s own name, not the target the proxy resolves', async (t) => {
   const [origin, proxy] = await Promise.all([startOrigin(t, 'https'), squid(t, { auth: 'none' })]);
+  // (Nothing here asks the system resolver: only the rules make proxy.curlnet.test an address.)
   const rules = `proxy.curlnet.test:${proxy.port}`;
-  const before = await run({ url: origin.url('/r'), session: await proxied(rules) });
-  t.is(before.error?.message, 'net::ERR_PROXY_CONNECTION_FAILED', `the proxy's name does not resolve: ${describe(before)}`);
-
   // The target's rule does not apply: squid resolves it (its hosts file says 127.0.0.1).
   commandLine.appendSwitch('host-resolver-rules', `MAP proxy.curlnet.test 127.0.0.1, MAP ${ORIGIN_HOST} ~NOTFOUND`);
   const ses = await proxied(rules);
@@ -87,4 +85,14 @@ testIf(test.serial, 'dante')('--host-rules move the host a SOCKS5 proxy is asked
   const result = await run({ url: `http://unmapped.curlnet.test:${unusedPort}/socks`, session: await proxied(`socks5://127.0.0.1:${proxy.port}`) });
   t.is(result.statusCode, 200, describe(result));
   t.is(JSON.parse(result.body!).host, `unmapped.curlnet.test:${unusedPort}`);
+});
+
+testIf(test.serial, 'dante')('SOCKS4 resolves the target on this side: --host-resolver-rules map it', async (t) => {
+  const [origin, proxy] = await Promise.all([startOrigin(t, 'http'), dante(t, false)]);
+  const url = `http://socks4.curlnet.test:${origin.port}/socks4`;
+  const rules = `socks4://127.0.0.1:${proxy.port}`;
+  commandLine.appendSwitch('host-resolver-rules', 'MAP socks4.curlnet.test 127.0.0.1');
+  const mapped = await run({ url, session: await proxied(rules) });
+  t.is(mapped.statusCode, 200, describe(mapped));
+  t.is(JSON.parse(mapped.body!).host, `socks4.curlnet.test:${origin.port}`);
 });
