@@ -43,7 +43,12 @@ async function holdingServer(): Promise<HoldingServer> {
         server.close(() => resolve());
       }),
   };
-  const server = http.createServer((_req, res) => {
+  const server = http.createServer((req, res) => {
+    const redirect = /^\/redirect-to\/(.+)$/.exec(req.url!);
+    if (redirect) {
+      res.writeHead(302, { location: decodeURIComponent(redirect[1]!) });
+      return res.end();
+    }
     state.held.push(res);
     for (const waiter of waiters.filter((w) => state.held.length >= w.count)) {
       waiters.splice(waiters.indexOf(waiter), 1);
@@ -148,4 +153,21 @@ test.serial('a listed host ignores the total limit too (LOAD_IGNORE_LIMITS); wit
   await boundedStep(t, `${N} requests held at once`, 20_000, server.heldAtLeast(N));
   for (const res of server.held.splice(0)) res.end('listed');
   t.is((await listedDone).length, N);
+});
+
+test.serial('the exemption is decided on the URL the request was made with and holds for its redirects', async (t) => {
+  commandLine.appendSwitch('ignore-connections-limit', 'listed.test');
+  commandLine.appendSwitch('host-rules', 'MAP *.test 127.0.0.1');
+  const server = await holdingServer();
+  t.teardown(() => server.close());
+  const ses = limitedSession({ maxConnectionsPerHost: 1 });
+  // Made for the listed host, redirected to one off the list: still exempt (Electron sets
+  // LOAD_IGNORE_LIMITS on the request, and a redirect keeps its load flags).
+  const requests = Array.from({ length: N }, (_, i) =>
+    start(`http://listed.test:${server.port}/redirect-to/${encodeURIComponent(`http://other.test:${server.port}/moved-${i}`)}`, ses),
+  );
+  const done = Promise.all(requests.map(collect));
+  await boundedStep(t, `${N} redirected requests held at once`, 20_000, server.heldAtLeast(N));
+  for (const res of server.held.splice(0)) res.end('moved');
+  for (const outcome of await done) t.is(outcome.body.toString(), 'moved');
 });
