@@ -16,6 +16,7 @@ enum SpecFlags : uint32_t {
   kFlagForceContentLength = 1u << 1,  // send Content-Length: 0 for a bodiless POST/PUT
   kFlagStreamBody = 1u << 2,  // the body arrives through write() until endUpload() (chunked upload)
   kFlagObserved = 1u << 3,  // an observer (NetLog, NODE_DEBUG) wants the connection details in Done (PrimaryIp, PrimaryPort, NumConnects)
+  kFlagIgnoreLimits = 1u << 4,  // the hop is exempt from the session's connection limits (--ignore-connections-limit): it runs on the session's unlimited multi handle
 };
 
 // libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras.
@@ -125,6 +126,7 @@ struct HopExtras {
   long max_send_speed = 0;  // bytes per second the request body may leave at (CURLOPT_MAX_SEND_SPEED_LARGE, session network emulation); 0 = no cap
   long resolver_cleared_ms_ago = 0;  // milliseconds since the session's host resolver cache was cleared (at least 1): DNS answers cached before that are not used; 0 = no recent clear
   std::string connect_to;  // CURLOPT_CONNECT_TO entry HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT ('' = none): host mapping rules (ts/stages/host-mapping.ts)
+  std::string resolve;  // CURLOPT_RESOLVE entry +HOST:PORT:ADDRESS ('' = none): the proxy's own address under --host-resolver-rules (ts/stages/host-mapping.ts); the proxy keeps its name for TLS and authentication
   long gssapi_delegation = 0;  // CURLOPT_GSSAPI_DELEGATION: 0 none (libcurl's default), 1 policy flag, 2 always (auth-negotiate-delegate-allowlist)
   long certificate_gate = 0;  // https origins: 0 = off; 1 = the gate with libcurl's verification on; 2 = the gate with libcurl's verification off (only chains in acceptedChains get a request)
   std::string accepted_chains;  // PEM chains the gate lets through, '|'-separated, each exactly as PeerChain reports it
@@ -155,6 +157,7 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("maxSendSpeed", &extras.max_send_speed);
   visit("resolverClearedMsAgo", &extras.resolver_cleared_ms_ago);
   visit("connectTo", &extras.connect_to);
+  visit("resolve", &extras.resolve);
   visit("gssapiDelegation", &extras.gssapi_delegation);
   visit("certificateGate", &extras.certificate_gate);
   visit("acceptedChains", &extras.accepted_chains);
@@ -182,6 +185,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopFlags", "ForceContentLength", static_cast<double>(kFlagForceContentLength)},
     {"hopFlags", "StreamBody", static_cast<double>(kFlagStreamBody)},
     {"hopFlags", "Observed", static_cast<double>(kFlagObserved)},
+    {"hopFlags", "IgnoreLimits", static_cast<double>(kFlagIgnoreLimits)},
     {"curlAuth", "Basic", static_cast<double>(kCurlAuthBasic)},
     {"curlAuth", "Digest", static_cast<double>(kCurlAuthDigest)},
     {"curlAuth", "Negotiate", static_cast<double>(kCurlAuthNegotiate)},
@@ -257,6 +261,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "maxSendSpeed", static_cast<double>(1)},
     {"hopExtras", "resolverClearedMsAgo", static_cast<double>(1)},
     {"hopExtras", "connectTo", static_cast<double>(0)},
+    {"hopExtras", "resolve", static_cast<double>(0)},
     {"hopExtras", "gssapiDelegation", static_cast<double>(1)},
     {"hopExtras", "certificateGate", static_cast<double>(1)},
     {"hopExtras", "acceptedChains", static_cast<double>(0)},

@@ -104,6 +104,8 @@ void Engine::RunCommands() {
         for (auto& entry : transfers_) busy = busy || entry.second->session_id() == command.id;
         auto it = sessions_.find(command.id);
         if (!busy && it != sessions_.end()) it->second->Reset();
+        auto unlimited = unlimited_sessions_.find(command.id);
+        if (!busy && unlimited != unlimited_sessions_.end()) unlimited->second->Reset();
         break;
       }
       case CommandType::kShutdown:
@@ -123,9 +125,20 @@ SessionMulti* Engine::GetSession(uint32_t id) {
   return session.get();
 }
 
+SessionMulti* Engine::GetUnlimitedSession(uint32_t id) {
+  std::unique_ptr<SessionMulti>& session = unlimited_sessions_[id];
+  if (!session) {
+    session = std::make_unique<SessionMulti>(&loop_, id, [this](CURL* easy, CURLcode result) {
+      FinishTransfer(easy, result);
+    });
+  }
+  return session.get();
+}
+
 void Engine::StartTransfer(std::unique_ptr<TransferSpec> spec) {
   uint32_t id = spec->id;
-  SessionMulti* session = GetSession(spec->session_id);
+  SessionMulti* session =
+      (spec->flags & kFlagIgnoreLimits) ? GetUnlimitedSession(spec->session_id) : GetSession(spec->session_id);
   auto transfer = std::make_unique<Transfer>(this, session, &easy_pool_, sink_.pool().get(), std::move(spec));
   std::string error;
   if (!transfer->Configure(&error) || !session->Add(transfer->easy())) {
@@ -145,8 +158,7 @@ void Engine::FinishTransfer(CURL* easy, CURLcode result) {
   if (!transfer->Complete(result)) {
     // Decoded body bytes still wait for room in the window: libcurl is done with the handle,
     // the transfer ends in a later Acknowledge() (or an abort).
-    auto session = sessions_.find(transfer->session_id());
-    if (session != sessions_.end()) session->second->Remove(easy);
+    transfer->session()->Remove(easy);
     return;
   }
   DropTransfer(transfer->id());
@@ -172,6 +184,7 @@ void Engine::ShutdownOnThread() {
   // Transfers before sessions: each detaches its easy handle from its session's multi handle.
   transfers_.clear();
   sessions_.clear();  // cleans up the multi handles, closes their timers and polls
+  unlimited_sessions_.clear();
   easy_pool_.Clear();
   outbox_.clear();
   dirty_.clear();

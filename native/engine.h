@@ -54,6 +54,9 @@ class Engine : public TransferHost {
   void FinishTransfer(CURL* easy, CURLcode result);
   void DropTransfer(uint32_t id);
   SessionMulti* GetSession(uint32_t id);
+  // The session's multi handle for hops exempt from its connection limits
+  // (--ignore-connections-limit): no per-host or total limit, its own connection pool.
+  SessionMulti* GetUnlimitedSession(uint32_t id);
   void FlushEvents();
   void ShutdownOnThread();
   // Starts closing the engine's own handles; the loop runs their close callbacks.
@@ -76,6 +79,7 @@ class Engine : public TransferHost {
   // its session when destroyed, so transfers_ comes after both (and goes first).
   EasyPool easy_pool_;
   std::unordered_map<uint32_t, std::unique_ptr<SessionMulti>> sessions_;  // never removed before shutdown
+  std::unordered_map<uint32_t, std::unique_ptr<SessionMulti>> unlimited_sessions_;  // likewise
   std::unordered_map<uint32_t, std::unique_ptr<Transfer>> transfers_;
   std::vector<Event> outbox_;
   std::vector<uint32_t> dirty_;

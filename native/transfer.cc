@@ -59,6 +59,7 @@ Transfer::~Transfer() {
   }
   if (header_list_) curl_slist_free_all(header_list_);
   if (connect_to_) curl_slist_free_all(connect_to_);
+  if (resolve_) curl_slist_free_all(resolve_);
 }
 
 bool Transfer::AppendHeader(const char* line) {
@@ -189,6 +190,14 @@ bool Transfer::ConfigureRequest(std::string* error) {
       return false;
     }
     curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to_);
+  }
+  if (!s.extras.resolve.empty()) {
+    resolve_ = curl_slist_append(nullptr, s.extras.resolve.c_str());
+    if (resolve_ == nullptr) {
+      *error = "out of memory";
+      return false;
+    }
+    curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_);
   }
   return true;
 }

@@ -55,6 +55,7 @@ class Transfer {
   CURL* easy() const { return easy_; }
   uint32_t id() const { return spec_->id; }
   uint32_t session_id() const { return spec_->session_id; }
+  class SessionMulti* session() const { return session_; }
 
   // Commands from JS, applied on the curl thread.
   void AppendUpload(std::vector<char>&& bytes);
@@ -118,6 +119,7 @@ class Transfer {
   curl_slist* header_list_ = nullptr;
   curl_slist* header_tail_ = nullptr;
   curl_slist* connect_to_ = nullptr;  // CURLOPT_CONNECT_TO, alive as long as the handle uses it
+  curl_slist* resolve_ = nullptr;     // CURLOPT_RESOLVE, likewise
   std::string tls_info_;              // observed hops: the last TLS handshake's summary
   char error_buffer_[CURL_ERROR_SIZE] = {};
   int pause_bits_ = 0;

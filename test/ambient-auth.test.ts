@@ -109,7 +109,7 @@ test.serial('--auth-negotiate-delegate-allowlist: CURLOPT_GSSAPI_DELEGATION only
   t.is((await listed.prepare()).extras.gssapiDelegation, undefined, 'no list: never delegated (libcurl default)');
 });
 
-test.serial('host mapping stage: connect-to entry for direct hops only', async (t) => {
+test.serial('host mapping stage: connect-to entries for direct hops', async (t) => {
   commandLine.appendSwitch('host-resolver-rules', 'MAP *.corp.test 127.0.0.1:8080');
   const h = harness(hostMapping, 'https://a.corp.test/x');
   t.is((await h.prepare()).extras.connectTo, 'a.corp.test:443:127.0.0.1:8080');

@@ -14,6 +14,11 @@ export const enum HopFlag {
    * NumConnects)
    */
   Observed = 1 << 3,
+  /**
+   * the hop is exempt from the session's connection limits (--ignore-connections-limit): it runs on
+   * the session's unlimited multi handle
+   */
+  IgnoreLimits = 1 << 4,
 }
 
 /** libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras. */
@@ -227,6 +232,12 @@ export interface HopExtras {
    */
   connectTo?: string;
   /**
+   * CURLOPT_RESOLVE entry +HOST:PORT:ADDRESS ('' = none): the proxy's own address under
+   * --host-resolver-rules (ts/stages/host-mapping.ts); the proxy keeps its name for TLS and
+   * authentication
+   */
+  resolve?: string;
+  /**
    * CURLOPT_GSSAPI_DELEGATION: 0 none (libcurl's default), 1 policy flag, 2 always
    * (auth-negotiate-delegate-allowlist)
    */
@@ -272,6 +283,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     ForceContentLength: HopFlag.ForceContentLength,
     StreamBody: HopFlag.StreamBody,
     Observed: HopFlag.Observed,
+    IgnoreLimits: HopFlag.IgnoreLimits,
   },
   curlAuth: {
     Basic: CurlAuth.Basic,
@@ -377,6 +389,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     maxSendSpeed: 1,
     resolverClearedMsAgo: 1,
     connectTo: 0,
+    resolve: 0,
     gssapiDelegation: 1,
     certificateGate: 1,
     acceptedChains: 0,

@@ -174,6 +174,11 @@ export class Session extends EventEmitter {
     return this._limits.maxConnectionsPerHost;
   }
 
+  /** @internal */
+  get _totalLimit(): number {
+    return this._limits.maxConnections;
+  }
+
   getConnectionLimits(): Required<ConnectionLimits> {
     return { ...this._limits };
   }

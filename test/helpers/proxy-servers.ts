@@ -722,7 +722,7 @@ export interface RunningKdc {
    * Gets a ticket for `username` into a new credential cache in the KDC's dir and returns the
    * environment a client (curl, or this process before a libcurl Negotiate request) needs.
    */
-  kinit(username?: string, password?: string): Promise<{ KRB5_CONFIG: string; KRB5CCNAME: string }>;
+  kinit(username?: string, password?: string, options?: { forwardable?: boolean }): Promise<{ KRB5_CONFIG: string; KRB5CCNAME: string }>;
   stop(): Promise<void>;
 }
 
@@ -810,10 +810,12 @@ async function startKdcOnce(): Promise<RunningKdc> {
     username: 'alice',
     password: 'alicepw',
     startMs: Date.now() - started,
-    async kinit(username = 'alice', password = 'alicepw') {
+    async kinit(username = 'alice', password = 'alicepw', options: { forwardable?: boolean } = {}) {
       const ccache = `FILE:${path.join(dir, `ccache-${++caches}`)}`;
+      // -f: a forwardable ticket, which GSS-API needs to delegate it.
+      const args = options.forwardable ? ['-f', username] : [username];
       await new Promise<void>((resolve, reject) => {
-        const child = execFile('kinit', [username], { env: { ...process.env, KRB5_CONFIG: krb5Conf, KRB5CCNAME: ccache } }, (err) =>
+        const child = execFile('kinit', args, { env: { ...process.env, KRB5_CONFIG: krb5Conf, KRB5CCNAME: ccache } }, (err) =>
           err ? reject(err) : resolve(),
         );
         child.stdin!.on('error', () => {}); // EPIPE if kinit exits early; its exit code tells

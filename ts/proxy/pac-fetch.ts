@@ -1,11 +1,15 @@
 // Default PAC fetcher: http(s) with node:http/https (never through a proxy: the PAC decides
 // about proxies, so fetching it must not depend on one), file: URLs, data: URLs, and, as a
-// convenience Chromium lacks, a plain absolute file path.
+// convenience Chromium lacks, a plain absolute file path. --host-rules and --host-resolver-rules
+// apply to the fetch (Chromium fetches PAC and WPAD scripts with the network context's own
+// stream factory and MappedHostResolver): `MAP wpad 127.0.0.1:8080` serves auto_detect from there.
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mappedEndpoint } from '../stages/host-mapping';
 
 /** Chromium caps PAC scripts at 1 MB as well. */
 export const MAX_PAC_BYTES = 1024 * 1024;
@@ -44,10 +48,25 @@ function decodeDataUrl(url: string): string {
   return decodeBody(bytes, meta);
 }
 
+/** Where the fetch of `url` connects under the host mapping switches (null: where the URL says).
+ * The Host header and the TLS name stay the URL's. */
+function mappedTarget(url: URL): { hostname: string; port: number; servername?: string } | null | Error {
+  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const mapped = mappedEndpoint(url.hostname, port);
+  if (mapped === null) return null;
+  if (mapped.notFound) return new Error(`net::ERR_NAME_NOT_RESOLVED (${url.hostname})`);
+  const bare = url.hostname.replace(/^\[|\]$/g, '');
+  return { hostname: mapped.host, port: mapped.port, ...(isIP(bare) === 0 ? { servername: bare } : {}) };
+}
+
 function fetchHttp(url: URL, timeoutMs: number, redirectsLeft: number): Promise<string> {
   const mod = url.protocol === 'https:' ? https : http;
+  const target = mappedTarget(url);
+  if (target instanceof Error) return Promise.reject(target);
+  const headers: Record<string, string> = { accept: 'application/x-ns-proxy-autoconfig, */*' };
+  if (target !== null) headers.host = url.host;
   return new Promise<string>((resolve, reject) => {
-    const req = mod.get(url, { agent: false, headers: { accept: 'application/x-ns-proxy-autoconfig, */*' } }, (res) => {
+    const req = mod.get(url, { agent: false, ...target, headers }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();

@@ -1,7 +1,10 @@
 // Under a per-host connection limit, hops wait for a connection in priority order
 // (ts/host-queue.ts), as Chromium's socket pool starts them; libcurl alone would start them in
-// the order they were made.
-import { native } from '../native';
+// the order they were made. A request for a host listed in --ignore-connections-limit takes no
+// slot: its hops run on the session's unlimited multi handle (HopFlag.IgnoreLimits), past both
+// this queue and libcurl's own per-host and total limits, as Chromium's LOAD_IGNORE_LIMITS does.
+import { HopFlag, native } from '../native';
+import { ignoresConnectionsLimit } from '../switches/ignore-connections-limit';
 import type { HopHead } from '../native';
 import type { HopControl, HopDraft, Stage, StageFactory } from './stage';
 
@@ -22,16 +25,21 @@ function hostKey(url: URL): string {
 
 export const connectionQueue: StageFactory = (control: HopControl): Stage | null => {
   const state = control.state;
-  // No per-host limit when the request starts: nothing to queue for (a limit set later applies
-  // to requests started after it).
-  if (state.session._perHostLimit <= 0) return null;
+  // No limit when the request starts: nothing to queue for and nothing to ignore (a limit set
+  // later applies to requests started after it).
+  if (state.session._perHostLimit <= 0 && state.session._totalLimit <= 0) return null;
   /** The slot the current hop holds (host key and the limit it was taken under). */
   let slot: { key: string; limit: number } | null = null;
   return {
     beforeHop(draft: HopDraft): void | Promise<void> {
       const limit = state.session._perHostLimit;
       // A hop answered in this process (a protocol handler, file:) takes no connection.
-      if (limit <= 0 || draft.local !== undefined) return;
+      if (draft.local !== undefined) return;
+      if ((limit > 0 || state.session._totalLimit > 0) && ignoresConnectionsLimit(state.options.url)) {
+        draft.flags |= HopFlag.IgnoreLimits;
+        return;
+      }
+      if (limit <= 0) return;
       const key = hostKey(state.url);
       const queue = state.session._hostQueue;
       if (queue.isMultiplexed(key)) return;

@@ -27,7 +27,7 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   admission, // refusals before any network
   proxyRouting, // which proxy (may wait for PAC); failover on the way back
   hostResolver, // DNS answers cached before clearHostResolverCache() are not used
-  hostMapping, // --host-rules / --host-resolver-rules for direct hops
+  hostMapping, // --host-rules / --host-resolver-rules (targets and proxies)
   requestHeaders, // what goes on the wire besides the application's headers
   sessionConditions, // in flight for closeAllConnections(); network emulation per hop
   redirects, // 3xx → 'redirect', the next hop

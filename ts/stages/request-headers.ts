@@ -13,6 +13,7 @@ import {
   streamWeight,
 } from '../fetch-metadata';
 import { native } from '../native';
+import { ignoresConnectionsLimit } from '../switches/ignore-connections-limit';
 import type { HopControl, HopDraft, Restart, Stage } from './stage';
 
 const ACCEPT_ENCODING_PLAIN = 'gzip, deflate';
@@ -63,13 +64,15 @@ export function requestHeaders(control: HopControl): Stage {
       }
       const secure = url.protocol === 'https:';
       if (secure) {
+        // Electron raises a request exempt from the connection limits to the highest priority.
+        const priority = ignoresConnectionsLimit(options.url) ? 'highest' : options.priority;
         if (!headers.has('priority')) {
           // Only HTTP/2 carries it in Chromium; libcurl cannot vary headers by the negotiated
           // version, so every https hop gets it (docs/api.md).
-          const value = priorityHeader(options.priority, options.priorityIncremental);
+          const value = priorityHeader(priority, options.priorityIncremental);
           if (value !== null) lines.push(`priority: ${value}`);
         }
-        draft.extras.streamWeight = streamWeight(options.priority);
+        draft.extras.streamWeight = streamWeight(priority);
       }
       draft.acceptEncoding = secure ? secureAcceptEncoding() : ACCEPT_ENCODING_PLAIN;
     },
