@@ -406,6 +406,11 @@ void Transfer::CommitHead() {
   // Nothing reads the block once it is the response (trailers are ignored).
   event.text[kHeadRefFields] = std::move(head.fields);
   event.text[kHeadRefReason] = head.reason;
+  if (spec_->flags & kFlagPeerAddress) {
+    // libcurl's own copy of the connection's peer: a getinfo, no system call.
+    char* ip = nullptr;
+    if (curl_easy_getinfo(easy_, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr) event.text[kHeadRefPrimaryIp] = ip;
+  }
   host_->Emit(std::move(event));
 }
 

@@ -133,6 +133,9 @@ export interface HopHead {
   /** [name, value, name, value, …] exactly as received. */
   rawHeaders: string[];
   chunked: boolean;
+  /** Only for hops started with HopFlag.PeerAddress: the address the response came from (the
+   * proxy's when proxied), as libcurl prints it ("127.0.0.1", "::1"). */
+  ip?: string;
 }
 
 /** Receives the events of one hop. */
@@ -349,14 +352,17 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
   switch (n[base] as EventType) {
     case EventType.Head: {
       const joined = refs[r + HeadRef.Fields] as string | undefined;
-      listener.onHead({
+      const head: HopHead = {
         statusCode: n[s + HeadField.Status],
         httpVersionMajor: n[s + HeadField.VersionMajor],
         httpVersionMinor: n[s + HeadField.VersionMinor],
         chunked: (n[s + HeadField.Flags] & HeadFlag.Chunked) !== 0,
         rawHeaders: joined === undefined ? [] : joined.split('\n'),
         statusMessage: (refs[r + HeadRef.Reason] as string | undefined) ?? '',
-      });
+      };
+      const ip = refs[r + HeadRef.PrimaryIp] as string | undefined;
+      if (ip !== undefined) head.ip = ip;
+      listener.onHead(head);
       break;
     }
     case EventType.Data:
