@@ -150,6 +150,8 @@ bool Transfer::ConfigureRequest(std::string* error) {
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, session_);
   curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &SessionMulti::OpenSocket);
   curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, session_);
+  curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, &SessionMulti::SockOpt);
+  curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, session_);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 45L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 45L);

@@ -58,6 +58,9 @@ export interface NativeBinding {
   /** Sets the session's connection limits (0 = none), creating its connection pool. */
   configureSession(sessionId: number, maxPerHost: number, maxTotal: number): void;
   closeConnections(sessionId: number): void;
+  /** Opens up to `count` TCP connections to address:port (numeric) ahead of any request, for
+   * the session's next hops to that address; unused ones close after idleMs. */
+  preconnect(sessionId: number, address: string, port: number, count: number, idleMs: number): void;
   ref(): void;
   unref(): void;
   /** Lets the curl thread run the commands queued so far. */
@@ -165,7 +168,7 @@ function scheduleWake(): void {
   }
 }
 
-const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeConnections'] as const;
+const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeConnections', 'preconnect'] as const;
 const listeners = new HopRegistry<HopListener>();
 let nextHopId = 1;
 
