@@ -2,11 +2,16 @@
 // them, and used by the requests that follow (no further accepts); a preconnected socket the
 // peer closed is never used; Electron's argument errors.
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { net, session } from '../ts/index';
 import type { Session } from '../ts/index';
+import { resetCaBundle } from '../ts/ca-bundle';
 import { boundedStep } from './helpers/bounded';
+import { makeTestCerts } from './helpers/certs';
 import { collect } from './helpers/collect';
 
 let partitions = 0;
@@ -196,4 +201,63 @@ test('bad input throws Electron\'s messages', (t) => {
   }
   // What gin cannot read as an int32 is not there: the default, 1.
   for (const numSockets of ['3', 2.5, null, 2 ** 40]) t.notThrows(call({ url: 'http://127.0.0.1:9/', numSockets }));
+});
+
+function runChild(mode: string, url: string): Promise<{ code: number | null; signal: string | null; lines: string[]; stderr: string }> {
+  const script = path.join(__dirname, 'fixtures', 'preconnect-child.js');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, mode, url], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    // A bound on a hang (a preconnected socket keeping the process alive), not a timing.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, lines: stdout.trim().split('\n').filter(Boolean), stderr });
+    });
+  });
+}
+
+test('a process with preconnected sockets exits by itself, and its exit closes them', async (t) => {
+  const server = await countingServer(t);
+  const result = await runChild('exit', server.url);
+  t.deepEqual(result.lines, ['preconnected'], result.stderr);
+  t.is(result.code, 0, result.stderr);
+  t.is(server.accepts(), 3);
+  await until(t, 'the server seeing them close', () => server.closed() === 3);
+});
+
+test('a worker terminated with preconnected sockets: they close, the main thread keeps working', async (t) => {
+  const server = await countingServer(t);
+  const result = await runChild('worker', server.url);
+  t.deepEqual(result.lines, ['worker terminated 1', 'status after 200'], result.stderr);
+  t.is(result.code, 0, result.stderr);
+  await until(t, 'the worker\'s two connections closing', () => server.closed() >= 2);
+});
+
+test('https: the connections are TCP only, the TLS handshake comes with the first request on each', async (t) => {
+  const certs = makeTestCerts();
+  t.teardown(() => certs.cleanup());
+  process.env.NODE_EXTRA_CA_CERTS = certs.caFile;
+  resetCaBundle();
+  let accepts = 0;
+  let handshakes = 0;
+  const server = https.createServer({ key: certs.valid.key, cert: certs.valid.cert }, (req, res) => res.end(`tls ${req.url}`));
+  server.on('connection', () => (accepts += 1));
+  server.on('secureConnection', () => (handshakes += 1));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ses = fresh();
+  ses.preconnect({ url, numSockets: 2 });
+  await until(t, 'two preconnected connections', () => accepts === 2);
+  t.is(handshakes, 0, 'no TLS yet (Chromium would have done the handshakes)');
+  t.is(await get(`${url}/secure`, ses), 'tls /secure');
+  t.is(handshakes, 1);
+  t.is(accepts, 2, 'the request used a preconnected connection');
 });
