@@ -126,3 +126,31 @@ test('a protocol handler\'s response has no ip', async (t) => {
   t.is(keys.length, 2);
   for (const k of keys) t.false(k.includes('ip'));
 });
+
+test('an error after the response head: onErrorOccurred has the address; before any response it has none', async (t) => {
+  const server = http.createServer((req, res) => {
+    // Headers and part of the promised body, then the connection goes.
+    res.writeHead(200, { 'Content-Length': '100' });
+    res.write('partial');
+    setTimeout(() => req.socket.destroy(), 20);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const ses = fresh();
+  const errors: Array<{ error: string; ip: string | undefined; hasIp: boolean }> = [];
+  ses.webRequest.onErrorOccurred((d) => errors.push({ error: d.error, ip: d.ip, hasIp: 'ip' in d }));
+  const port = (server.address() as AddressInfo).port;
+  await t.throwsAsync(ses.fetch(`http://127.0.0.1:${port}/cut`).then((r) => r.text()));
+  // A refused connection: no response, no address.
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const refusedPort = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  await t.throwsAsync(ses.fetch(`http://127.0.0.1:${refusedPort}/`), { message: 'net::ERR_CONNECTION_REFUSED' });
+  t.is(errors.length, 2);
+  t.like(errors[0], { ip: '127.0.0.1', hasIp: true });
+  t.like(errors[1], { error: 'net::ERR_CONNECTION_REFUSED', hasIp: false });
+});

@@ -223,6 +223,8 @@ export function webRequest(control: HopControl): Stage {
       const message = error?.message ?? '';
       const details = {
         ...baseDetails(state, record),
+        // Electron's details carry the address once a response arrived (a body cut short).
+        ...(head === null ? {} : ipField(head)),
         fromCache: false,
         // The errors that are not net:: ones are the client's decisions ('Redirect was
         // cancelled', redirect policy 'error'): to Chromium's network service, a cancelled load.

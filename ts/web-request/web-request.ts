@@ -104,6 +104,8 @@ export interface OnCompletedListenerDetails extends BaseDetails {
   error: string;
 }
 export interface OnErrorOccurredListenerDetails extends BaseDetails {
+  /** As onResponseStarted's, when the error came after a response head. */
+  ip?: string;
   fromCache: boolean;
   error: string;
 }
