@@ -28,6 +28,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
       InstanceMethod("abort", &Addon::AbortHop),
       InstanceMethod("configureSession", &Addon::SetConnectionLimits),
       InstanceMethod("closeConnections", &Addon::CloseConnections),
+      InstanceMethod("preconnect", &Addon::Preconnect),
       InstanceMethod("ref", &Addon::Ref),
       InstanceMethod("unref", &Addon::Unref),
       InstanceMethod("versions", &Addon::Versions),

@@ -24,6 +24,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value AbortHop(const Napi::CallbackInfo& info);
   Napi::Value SetConnectionLimits(const Napi::CallbackInfo& info);
   Napi::Value CloseConnections(const Napi::CallbackInfo& info);
+  Napi::Value Preconnect(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Versions(const Napi::CallbackInfo& info);

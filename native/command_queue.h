@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,7 @@ enum class CommandType : uint8_t {
   kAbort,                // id: drop the hop, no event
   kSetConnectionLimits,  // id = session (created on first use), max_connections_per_host, max_connections
   kCloseConnections,     // id = session: close idle connections, fail nothing
+  kPreconnect,           // id = session, address, port, count, idle_ms: open connections ahead
   kShutdown,             // environment teardown
 };
 
@@ -31,6 +33,10 @@ struct Command {
   long max_connections = 0;           // 0 = no limit
   std::vector<char> bytes;
   std::unique_ptr<TransferSpec> spec;
+  std::string address;   // kPreconnect: numeric IPv4/IPv6 address
+  int port = 0;          // kPreconnect
+  int count = 0;         // kPreconnect
+  uint64_t idle_ms = 0;  // kPreconnect
 };
 
 class CommandQueue {

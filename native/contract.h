@@ -17,6 +17,7 @@ enum SpecFlags : uint32_t {
   kFlagStreamBody = 1u << 2,  // the body arrives through write() until endUpload() (chunked upload)
   kFlagObserved = 1u << 3,  // an observer (NetLog, NODE_DEBUG) wants the connection details in Done (PrimaryIp, PrimaryPort, NumConnects)
   kFlagIgnoreLimits = 1u << 4,  // the hop is exempt from the session's connection limits (--ignore-connections-limit): it runs on the session's unlimited multi handle
+  kFlagPeerAddress = 1u << 5,  // webRequest wants the address the response came from in the Head event (PrimaryIp)
 };
 
 // libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras.
@@ -52,8 +53,10 @@ constexpr int kEventRefs = 6;  // refs-array entries per event
 
 // Head event: Event::num slots and refs.
 enum HeadField { kHeadStatus = 0, kHeadVersionMajor = 1, kHeadVersionMinor = 2, kHeadFlags = 3 };
-// Fields: header names and values alternating, '\n'-joined; Reason: the reason phrase
-enum HeadRef { kHeadRefFields = 0, kHeadRefReason = 1 };
+// Fields: header names and values alternating, '\n'-joined; Reason: the reason phrase; PrimaryIp:
+// only for hops started with HopFlag PeerAddress, the address the hop's connection goes to (the
+// proxy's when proxied)
+enum HeadRef { kHeadRefFields = 0, kHeadRefReason = 1, kHeadRefPrimaryIp = 2 };
 
 // Data event: Event::num slots and refs.
 enum DataField { kDataSharedOffset = 0, kDataSharedLength = 1 };
@@ -186,6 +189,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopFlags", "StreamBody", static_cast<double>(kFlagStreamBody)},
     {"hopFlags", "Observed", static_cast<double>(kFlagObserved)},
     {"hopFlags", "IgnoreLimits", static_cast<double>(kFlagIgnoreLimits)},
+    {"hopFlags", "PeerAddress", static_cast<double>(kFlagPeerAddress)},
     {"curlAuth", "Basic", static_cast<double>(kCurlAuthBasic)},
     {"curlAuth", "Digest", static_cast<double>(kCurlAuthDigest)},
     {"curlAuth", "Negotiate", static_cast<double>(kCurlAuthNegotiate)},
@@ -207,6 +211,7 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"headFields", "Flags", static_cast<double>(kHeadFlags)},
     {"headRefs", "Fields", static_cast<double>(kHeadRefFields)},
     {"headRefs", "Reason", static_cast<double>(kHeadRefReason)},
+    {"headRefs", "PrimaryIp", static_cast<double>(kHeadRefPrimaryIp)},
     {"dataFields", "SharedOffset", static_cast<double>(kDataSharedOffset)},
     {"dataFields", "SharedLength", static_cast<double>(kDataSharedLength)},
     {"dataRefs", "Chunk", static_cast<double>(kDataRefChunk)},

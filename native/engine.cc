@@ -103,11 +103,16 @@ void Engine::RunCommands() {
         bool busy = false;
         for (auto& entry : transfers_) busy = busy || entry.second->session_id() == command.id;
         auto it = sessions_.find(command.id);
+        // Preconnected sockets belong to no hop: they always go.
+        if (it != sessions_.end()) it->second->preconnects().Clear();
         if (!busy && it != sessions_.end()) it->second->Reset();
         auto unlimited = unlimited_sessions_.find(command.id);
         if (!busy && unlimited != unlimited_sessions_.end()) unlimited->second->Reset();
         break;
       }
+      case CommandType::kPreconnect:
+        GetSession(command.id)->preconnects().Open(command.address.c_str(), command.port, command.count, command.idle_ms);
+        break;
       case CommandType::kShutdown:
         ShutdownOnThread();
         return;

@@ -146,6 +146,20 @@ Napi::Value Addon::CloseConnections(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// preconnect(sessionId, address, port, count, idleMs): address is numeric (JS resolved it).
+Napi::Value Addon::Preconnect(const Napi::CallbackInfo& info) {
+  Command command;
+  command.type = CommandType::kPreconnect;
+  command.id = U32Arg(info, 0);
+  if (info.Length() < 2 || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "preconnect: address must be a string");
+  command.address = info[1].As<Napi::String>().Utf8Value();
+  command.port = static_cast<int>(NumberArg(info, 2));
+  command.count = static_cast<int>(NumberArg(info, 3));
+  command.idle_ms = static_cast<uint64_t>(NumberArg(info, 4));
+  RequireEngine(info.Env()).Post(std::move(command));
+  return info.Env().Undefined();
+}
+
 Napi::Value Addon::Wake(const Napi::CallbackInfo& info) {
   if (engine_) engine_->Wake();
   return info.Env().Undefined();

@@ -154,7 +154,12 @@ void SessionMulti::DropWatch(curl_socket_t fd) {
 
 curl_socket_t SessionMulti::OpenSocket(void* self, curlsocktype, struct curl_sockaddr* address) {
   auto* session = static_cast<SessionMulti*>(self);
-  curl_socket_t fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  if (address->socktype == SOCK_STREAM && session->preconnects_.size() > 0) {
+    fd = session->preconnects_.Take(&address->addr, address->addrlen);
+  }
+  const bool preconnected = fd != CURL_SOCKET_BAD;
+  if (!preconnected) fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   if (fd < 0) return CURL_SOCKET_BAD;
   // A watch left on this fd number belonged to a socket closed without CloseSocket.
   session->DropWatch(fd);
@@ -163,7 +168,13 @@ curl_socket_t SessionMulti::OpenSocket(void* self, curlsocktype, struct curl_soc
     close(fd);
     return CURL_SOCKET_BAD;
   }
+  if (preconnected) session->handed_over_.insert(fd);
   return fd;
+}
+
+int SessionMulti::SockOpt(void* self, curl_socket_t fd, curlsocktype) {
+  auto* session = static_cast<SessionMulti*>(self);
+  return session->handed_over_.erase(fd) > 0 ? CURL_SOCKOPT_ALREADY_CONNECTED : CURL_SOCKOPT_OK;
 }
 
 curl_socket_t SessionMulti::SocketFor(const char* local_ip, int local_port, const char* remote_ip,
@@ -191,6 +202,7 @@ curl_socket_t SessionMulti::SocketFor(const char* local_ip, int local_port, cons
 }
 
 int SessionMulti::CloseSocket(void* self, curl_socket_t fd) {
+  static_cast<SessionMulti*>(self)->handed_over_.erase(fd);
   static_cast<SessionMulti*>(self)->DropWatch(fd);
   static_cast<SessionMulti*>(self)->peer_chains_.erase(fd);
   return close(fd);

@@ -9,7 +9,9 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "preconnect_pool.h"
 #include "uv_handle.h"
 
 namespace curlnet {
@@ -39,7 +41,12 @@ class SessionMulti {
   static int CloseSocket(void* self, curl_socket_t fd);
   // Every hop's sockets are opened here (CURLOPT_OPENSOCKETFUNCTION), so the session knows
   // which sockets will be closed through CloseSocket.
+  // A connection ses.preconnect() opened to the same address is handed out first.
   static curl_socket_t OpenSocket(void* self, curlsocktype purpose, struct curl_sockaddr* address);
+  // CURLOPT_SOCKOPTFUNCTION: CURL_SOCKOPT_ALREADY_CONNECTED for a preconnected socket, so
+  // libcurl skips its connect().
+  static int SockOpt(void* self, curl_socket_t fd, curlsocktype purpose);
+  PreconnectPool& preconnects() { return preconnects_; }
 
   bool Add(CURL* easy);
   void Remove(CURL* easy);
@@ -91,6 +98,10 @@ class SessionMulti {
   // stays readable until then.
   std::unordered_map<curl_socket_t, UvHandle<SocketWatch>> watches_;
   std::unordered_map<curl_socket_t, std::string> peer_chains_;
+  // Declared after watches_: its sockets close while the poll handles of libcurl's still exist.
+  PreconnectPool preconnects_{loop_};
+  // Preconnected sockets given to libcurl by OpenSocket whose SockOpt call is still to come.
+  std::unordered_set<curl_socket_t> handed_over_;
 };
 
 }  // namespace curlnet

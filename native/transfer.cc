@@ -151,6 +151,8 @@ bool Transfer::ConfigureRequest(std::string* error) {
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, session_);
   curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &SessionMulti::OpenSocket);
   curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, session_);
+  curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, &SessionMulti::SockOpt);
+  curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, session_);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 45L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 45L);
@@ -415,6 +417,11 @@ void Transfer::CommitHead() {
   // Nothing reads the block once it is the response (trailers are ignored).
   event.text[kHeadRefFields] = std::move(head.fields);
   event.text[kHeadRefReason] = head.reason;
+  if (spec_->flags & kFlagPeerAddress) {
+    // libcurl's own copy of the connection's peer: a getinfo, no system call.
+    char* ip = nullptr;
+    if (curl_easy_getinfo(easy_, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr) event.text[kHeadRefPrimaryIp] = ip;
+  }
   host_->Emit(std::move(event));
 }
 

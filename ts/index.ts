@@ -88,6 +88,7 @@ export type { ProxyConfig, ProxyMode } from './proxy';
 export type { ClientRequestEvents } from './client-request';
 export type { IncomingMessageEvents } from './incoming-message';
 export type { NetworkEmulationOptions } from './session-controls/network-emulation';
+export type { PreconnectOptions } from './session-controls/preconnect';
 export type { UploadProgressInfo as UploadProgress } from './client-request';
 export type { ElectronCookie as Cookie, CookiesGetFilter, CookiesSetDetails } from './cookies/cookies';
 export type { Certificate, CertificatePrincipal } from './certificate';

@@ -19,6 +19,8 @@ export const enum HopFlag {
    * the session's unlimited multi handle
    */
   IgnoreLimits = 1 << 4,
+  /** webRequest wants the address the response came from in the Head event (PrimaryIp) */
+  PeerAddress = 1 << 5,
 }
 
 /** libcurl's CURLAUTH_* bits, as the httpAuth/proxyAuth masks of the hop extras. */
@@ -65,10 +67,15 @@ export const enum HeadField {
   VersionMinor = 2,
   Flags = 3,
 }
-/** Fields: header names and values alternating, '\n'-joined; Reason: the reason phrase */
+/**
+ * Fields: header names and values alternating, '\n'-joined; Reason: the reason phrase; PrimaryIp:
+ * only for hops started with HopFlag PeerAddress, the address the hop's connection goes to (the
+ * proxy's when proxied)
+ */
 export const enum HeadRef {
   Fields = 0,
   Reason = 1,
+  PrimaryIp = 2,
 }
 
 /** Data event: its numbers, after the header. */
@@ -284,6 +291,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     StreamBody: HopFlag.StreamBody,
     Observed: HopFlag.Observed,
     IgnoreLimits: HopFlag.IgnoreLimits,
+    PeerAddress: HopFlag.PeerAddress,
   },
   curlAuth: {
     Basic: CurlAuth.Basic,
@@ -315,6 +323,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
   headRefs: {
     Fields: HeadRef.Fields,
     Reason: HeadRef.Reason,
+    PrimaryIp: HeadRef.PrimaryIp,
   },
   dataFields: {
     SharedOffset: DataField.SharedOffset,

@@ -58,6 +58,9 @@ export interface NativeBinding {
   /** Sets the session's connection limits (0 = none), creating its connection pool. */
   configureSession(sessionId: number, maxPerHost: number, maxTotal: number): void;
   closeConnections(sessionId: number): void;
+  /** Opens up to `count` TCP connections to address:port (numeric) ahead of any request, for
+   * the session's next hops to that address; unused ones close after idleMs. */
+  preconnect(sessionId: number, address: string, port: number, count: number, idleMs: number): void;
   ref(): void;
   unref(): void;
   /** Lets the curl thread run the commands queued so far. */
@@ -133,6 +136,9 @@ export interface HopHead {
   /** [name, value, name, value, …] exactly as received. */
   rawHeaders: string[];
   chunked: boolean;
+  /** Only for hops started with HopFlag.PeerAddress: the address the response came from (the
+   * proxy's when proxied), as libcurl prints it ("127.0.0.1", "::1"). */
+  ip?: string;
 }
 
 /** Receives the events of one hop. */
@@ -162,7 +168,7 @@ function scheduleWake(): void {
   }
 }
 
-const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeConnections'] as const;
+const COMMANDS = ['start', 'write', 'endUpload', 'ack', 'abort', 'configureSession', 'closeConnections', 'preconnect'] as const;
 const listeners = new HopRegistry<HopListener>();
 let nextHopId = 1;
 
@@ -349,14 +355,17 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
   switch (n[base] as EventType) {
     case EventType.Head: {
       const joined = refs[r + HeadRef.Fields] as string | undefined;
-      listener.onHead({
+      const head: HopHead = {
         statusCode: n[s + HeadField.Status],
         httpVersionMajor: n[s + HeadField.VersionMajor],
         httpVersionMinor: n[s + HeadField.VersionMinor],
         chunked: (n[s + HeadField.Flags] & HeadFlag.Chunked) !== 0,
         rawHeaders: joined === undefined ? [] : joined.split('\n'),
         statusMessage: (refs[r + HeadRef.Reason] as string | undefined) ?? '',
-      });
+      };
+      const ip = refs[r + HeadRef.PrimaryIp] as string | undefined;
+      if (ip !== undefined) head.ip = ip;
+      listener.onHead(head);
       break;
     }
     case EventType.Data:

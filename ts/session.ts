@@ -25,6 +25,7 @@ import { WebRequest } from './web-request/web-request';
 import { Protocol } from './protocol/protocol';
 import { netError } from './errors';
 import { NetworkConditions, networkConditions, NetworkEmulationOptions, NO_EMULATION } from './session-controls/network-emulation';
+import { parsePreconnectOptions, preconnect, type PreconnectOptions } from './session-controls/preconnect';
 import { fetchWithSession, type FetchInit } from './fetch';
 import { resolveHost, ResolveHostOptions, ResolvedHost } from './net';
 import { sslExtrasFor, type SSLConfig, type SslExtras } from './ssl-config';
@@ -265,6 +266,12 @@ export class Session extends EventEmitter {
   /** Resolves a host name as net.resolveHost does (the system resolver). */
   resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost> {
     return resolveHost(host, options);
+  }
+
+  /** Opens `numSockets` (1–6, default 1) connections for `url` ahead of any request; later
+   * requests use them. TCP only: the TLS handshake happens on first use. */
+  preconnect(options: PreconnectOptions): void {
+    preconnect(this, parsePreconnectOptions(options));
   }
 
   /** There is no HTTP cache (yet): nothing to clear. */

@@ -7,6 +7,7 @@ import { UrlPattern } from '../../ts/web-request/url-pattern';
 import { WebRequest } from '../../ts/web-request/web-request';
 import { fromPartition } from '../../ts/session';
 import { harness, head } from '../helpers/stage-harness';
+import { HopFlag } from '../../ts/native';
 
 let partitions = 0;
 const freshSession = () => fromPartition(`web-request-unit-${partitions++}`);
@@ -295,4 +296,38 @@ test('a session whose webRequest has no listeners: the stages do nothing', (t) =
   t.is(h.stage.onHead!(head(200)), undefined);
   const top = harness(webRequestStart, 'http://a.test/', { session });
   t.is(top.stage.beforeHop!(top.draft()), undefined);
+});
+
+test('the peer address is asked of libcurl only for a session with webRequest listeners, and reaches the response hooks', async (t) => {
+  const quiet = harness(webRequest, 'http://a.test/');
+  const plain = quiet.draft();
+  quiet.stage.beforeHop!(plain);
+  t.is(plain.flags & HopFlag.PeerAddress, 0, 'no listeners: no getinfo, no extra string per head');
+
+  const session = freshSession();
+  const seen: Record<string, unknown> = {};
+  session.webRequest.onResponseStarted((details) => (seen.started = details.ip));
+  session.webRequest.onCompleted((details) => (seen.completed = details.ip));
+  session.webRequest.onHeadersReceived((details, callback) => {
+    seen.headers = 'ip' in details;
+    callback({});
+  });
+  const h = harness(webRequest, 'http://a.test/', { session });
+  const draft = h.draft();
+  await h.stage.beforeHop!(draft);
+  t.not(draft.flags & HopFlag.PeerAddress, 0);
+  const response = head(200);
+  response.ip = '::1';
+  h.stage.onHead!(response);
+  await tick();
+  h.stage.onResponse!(response);
+  h.stage.onEnd!(null);
+  t.deepEqual(seen, { headers: false, started: '::1', completed: '::1' });
+
+  // A head made in this process has no address: no `ip` key at all, as in Electron.
+  const local = harness(webRequest, 'http://a.test/', { session });
+  let keys: string[] = [];
+  session.webRequest.onResponseStarted((details) => (keys = Object.keys(details)));
+  local.stage.onResponse!(head(200));
+  t.false(keys.includes('ip'));
 });

@@ -99,6 +99,13 @@ export async function sessions(): Promise<void> {
   void online;
 }
 
+export function preconnect(ses: Session): void {
+  ses.preconnect({ url: 'https://electronjs.org' });
+  ses.preconnect({ url: 'https://electronjs.org', numSockets: 6 });
+  // @ts-expect-error Electron's options need `url`
+  ses.preconnect({ numSockets: 2 });
+}
+
 export function webRequest(ses: Session): void {
   const filter: WebRequestFilter = { urls: ['https://*.github.com/*', '*://electron.github.io/*'], types: ['xhr'], excludeUrls: ['<all_urls>'] };
   ses.webRequest.onBeforeSendHeaders(filter, (details: OnBeforeSendHeadersListenerDetails, callback) => {
@@ -114,7 +121,8 @@ export function webRequest(ses: Session): void {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': ["default-src 'none'"] }, statusLine: details.statusLine });
   });
   ses.webRequest.onSendHeaders((details) => details.requestHeaders);
-  ses.webRequest.onResponseStarted((details) => details.statusCode === 200 && details.fromCache);
+  ses.webRequest.onResponseStarted((details) => details.statusCode === 200 && details.fromCache && details.ip?.startsWith('127.'));
+  ses.webRequest.onCompleted((details) => (details.ip ?? '') + details.statusLine);
   ses.webRequest.onBeforeRedirect((details) => details.redirectURL + details.ip);
   ses.webRequest.onCompleted({ urls: [] }, (details) => details.error);
   ses.webRequest.onErrorOccurred((details) => details.error + details.id + details.timestamp + details.method + details.referrer);

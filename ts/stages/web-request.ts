@@ -18,7 +18,7 @@
 import { netError } from '../errors';
 import { rawHeaderValue } from '../headers';
 import { isRedirectStatus, redirectTarget } from '../redirect';
-import type { HopHead, HopListener } from '../native';
+import { HopFlag, type HopHead, type HopListener } from '../native';
 import { localOutcome } from '../local-outcome';
 import type { WebRequest } from '../web-request/web-request';
 import type { HopControl, HopDraft, HopState, LocalHop, Restart, Stage, Verdict } from './stage';
@@ -109,6 +109,9 @@ export function webRequest(control: HopControl): Stage | null {
     beforeHop(draft: HopDraft): void | Promise<void | Error> {
       const hooks = hooksOf(state);
       if (hooks === undefined) return;
+      // The response's `ip` (onResponseStarted, onBeforeRedirect, onCompleted) comes with the
+      // head, and only when asked for: most hops have no webRequest listener to read it.
+      draft.flags |= HopFlag.PeerAddress;
       const record = recordOf(state);
       if (draft.local !== undefined && draft.local === record.internalRedirect) return;
       if (!record.sendHeadersDue) {
@@ -202,7 +205,7 @@ export function webRequest(control: HopControl): Stage | null {
       record.head = head;
       const listener = hooks._listenerFor('onResponseStarted', state.url, RESOURCE_TYPE);
       if (listener === undefined) return;
-      const details = { ...baseDetails(state, record), ...responseFields(head) };
+      const details = { ...baseDetails(state, record), ...responseFields(head), ...ipField(head) };
       callListener(() => listener(details));
     },
 
@@ -214,7 +217,7 @@ export function webRequest(control: HopControl): Stage | null {
       if (error === null && head !== null) {
         const listener = hooks._listenerFor('onCompleted', state.url, RESOURCE_TYPE);
         if (listener === undefined) return;
-        const details = { ...baseDetails(state, record), ...responseFields(head), error: 'net::OK' };
+        const details = { ...baseDetails(state, record), ...responseFields(head), ...ipField(head), error: 'net::OK' };
         callListener(() => listener(details));
         return;
       }
@@ -223,6 +226,8 @@ export function webRequest(control: HopControl): Stage | null {
       const message = error?.message ?? '';
       const details = {
         ...baseDetails(state, record),
+        // Electron's details carry the address once a response arrived (a body cut short).
+        ...(head === null ? {} : ipField(head)),
         fromCache: false,
         // The errors that are not net:: ones are the client's decisions ('Redirect was
         // cancelled', redirect policy 'error'): to Chromium's network service, a cancelled load.
@@ -244,7 +249,7 @@ function beforeRedirect(hooks: WebRequest, state: HopState, record: WebRequestRe
   if (target === null) return;
   const listener = hooks._listenerFor('onBeforeRedirect', state.url, RESOURCE_TYPE);
   if (listener === undefined) return;
-  const details = { ...baseDetails(state, record), redirectURL: target.href, ...responseFields(head) };
+  const details = { ...baseDetails(state, record), redirectURL: target.href, ...responseFields(head), ...ipField(head) };
   callListener(() => listener(details));
 }
 
@@ -283,6 +288,12 @@ function responseFields(head: HopHead) {
     responseHeaders: responseHeaders(head.rawHeaders),
     fromCache: false,
   };
+}
+
+/** Electron's `ip`: the server address the request went to (the proxy's when proxied); absent
+ * for a response made in this process (protocol handlers, internal redirects). */
+function ipField(head: HopHead): { ip?: string } {
+  return head.ip === undefined ? {} : { ip: head.ip };
 }
 
 /** Chromium's normalised status line: HTTP/2 and HTTP/3 heads read as HTTP/1.1. */

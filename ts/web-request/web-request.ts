@@ -77,6 +77,10 @@ export interface OnHeadersReceivedListenerDetails extends BaseDetails {
 }
 export interface OnResponseStartedListenerDetails extends BaseDetails {
   responseHeaders?: Record<string, string[]>;
+  /** The server address the request went to (the proxy's when proxied); absent for a response
+   * made in this process (protocol handlers). As in Electron's implementation, though its docs
+   * list `ip` only for onBeforeRedirect. */
+  ip?: string;
   fromCache: boolean;
   statusCode: number;
   statusLine: string;
@@ -85,18 +89,23 @@ export interface OnBeforeRedirectListenerDetails extends BaseDetails {
   redirectURL: string;
   statusCode: number;
   statusLine: string;
+  /** The server address the request went to (the proxy's when proxied). */
   ip?: string;
   fromCache: boolean;
   responseHeaders?: Record<string, string[]>;
 }
 export interface OnCompletedListenerDetails extends BaseDetails {
   responseHeaders?: Record<string, string[]>;
+  /** As onResponseStarted's. */
+  ip?: string;
   fromCache: boolean;
   statusCode: number;
   statusLine: string;
   error: string;
 }
 export interface OnErrorOccurredListenerDetails extends BaseDetails {
+  /** As onResponseStarted's, when the error came after a response head. */
+  ip?: string;
   fromCache: boolean;
   error: string;
 }
