@@ -299,9 +299,12 @@ test('a session whose webRequest has no listeners: the stages do nothing', (t) =
 });
 
 test('the peer address is asked of libcurl only for a session with webRequest listeners, and reaches the response hooks', async (t) => {
-  const quiet = harness(webRequest, 'http://a.test/');
-  const plain = quiet.draft();
-  quiet.stage.beforeHop!(plain);
+  // A session nobody hooks leaves the stage out; one whose hooks are all removed keeps it idle.
+  const quiet = freshSession();
+  quiet.webRequest.onResponseStarted(null);
+  const idle = harness(webRequest, 'http://a.test/', { session: quiet });
+  const plain = idle.draft();
+  idle.stage.beforeHop!(plain);
   t.is(plain.flags & HopFlag.PeerAddress, 0, 'no listeners: no getinfo, no extra string per head');
 
   const session = freshSession();
