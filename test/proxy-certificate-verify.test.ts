@@ -386,3 +386,24 @@ test('pins: the SHA-256 of the leaf SubjectPublicKeyInfo, one per distinct key',
   t.is(leafPublicKeyPin('not a certificate'), null);
   t.is(pinsFor(''), `sha256//${Buffer.alloc(32).toString('base64')}`);
 });
+
+// KNOWN BUG (both libcurls, with or without a proc): the origin's certificate error behind an
+// HTTPS proxy is lost. The inner (origin) handshake fails in OpenSSL's verification, but its
+// error queue is empty by the time libcurl reads it (the alert went out through the proxy's TLS
+// filter), so 7.88.1 reports curl 35 SSL_ERROR_SYSCALL (net::ERR_CONNECTION_CLOSED) and 8.14.1
+// curl 35 "error:00000000" (net::ERR_CONNECTION_REFUSED); the proc is never asked about the
+// origin. Passes (as failing) while the bug is there.
+test.failing('KNOWN BUG: an untrusted https origin behind an HTTPS proxy → net::ERR_CERT_AUTHORITY_INVALID; a proc is asked about it', async (t) => {
+  const proxy = await startHttpsProxy(certs.valid);
+  const origin = await startOrigin('https', more.otherSelfSigned);
+  const plain = await throughProxy(proxy);
+  t.is((await get(origin.url, plain)).error?.message, 'net::ERR_CERT_AUTHORITY_INVALID');
+  const ses = await throughProxy(proxy);
+  const hostnames: string[] = [];
+  ses.setCertificateVerifyProc((request, callback) => {
+    hostnames.push(request.hostname);
+    callback(0);
+  });
+  t.is((await get(origin.url, ses)).body, 'ok');
+  t.deepEqual(hostnames, ['localhost', '127.0.0.1']);
+});
