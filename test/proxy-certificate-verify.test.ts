@@ -257,6 +257,24 @@ test('the verdict is cached: a second request through the proxy neither probes n
   t.is(origin.requests, 2);
 });
 
+test('requests that start together through a new proxy share one question about it', async (t) => {
+  const proxy = await startHttpsProxy(certs.selfSigned);
+  const origin = await startOrigin('http');
+  const ses = await throughProxy(proxy);
+  let calls = 0;
+  ses.setCertificateVerifyProc((_request, callback) => {
+    calls += 1;
+    setTimeout(() => callback(0), 50);
+  });
+  const results = await Promise.all(Array.from({ length: 5 }, (_, i) => get(`${origin.url}${i}`, ses)));
+  t.deepEqual(
+    results.map((result) => result.body),
+    ['ok', 'ok', 'ok', 'ok', 'ok'],
+  );
+  t.is(calls, 1);
+  t.is(origin.requests, 5);
+});
+
 test('a proc that rejects the proxy (-2): net::ERR_FAILED with the proxy certificate attached; nothing reaches the origin', async (t) => {
   const proxy = await startHttpsProxy(certs.valid);
   const origin = await startOrigin('https');
