@@ -142,6 +142,8 @@ struct HopExtras {
   std::string client_cert_type;  // 'PEM' or 'P12'
   std::vector<char> client_key;  // PEM private key of a PEM client certificate (CURLOPT_SSLKEY_BLOB)
   std::string client_key_password;  // passphrase of the key or of the PKCS#12 data
+  std::string proxy_pinned_public_key;  // CURLOPT_PROXY_PINNEDPUBLICKEY ('sha256//<base64>', ';'-separated; '' = none): an HTTPS proxy's key must be one the session's verify proc accepted (ts/stages/proxy-certificate-verify.ts)
+  long proxy_trust_pinned_only = 0;  // 1 = PROXY_SSL_VERIFYPEER/VERIFYHOST off, only together with proxyPinnedPublicKey (ignored without it): the proc accepted a proxy chain libcurl refuses, and the pin is the only judge
 };
 
 // Calls visit(key, &field) for every hop extra: the only place their JS keys are known.
@@ -173,6 +175,8 @@ void ForEachHopExtra(HopExtras& extras, Visit&& visit) {
   visit("clientCertType", &extras.client_cert_type);
   visit("clientKey", &extras.client_key);
   visit("clientKeyPassword", &extras.client_key_password);
+  visit("proxyPinnedPublicKey", &extras.proxy_pinned_public_key);
+  visit("proxyTrustPinnedOnly", &extras.proxy_trust_pinned_only);
 }
 
 struct ContractEntry {
@@ -279,6 +283,8 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"hopExtras", "clientCertType", static_cast<double>(0)},
     {"hopExtras", "clientKey", static_cast<double>(2)},
     {"hopExtras", "clientKeyPassword", static_cast<double>(0)},
+    {"hopExtras", "proxyPinnedPublicKey", static_cast<double>(0)},
+    {"hopExtras", "proxyTrustPinnedOnly", static_cast<double>(1)},
 };
 
 }  // namespace curlnet

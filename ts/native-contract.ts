@@ -280,6 +280,16 @@ export interface HopExtras {
   clientKey?: Uint8Array;
   /** passphrase of the key or of the PKCS#12 data */
   clientKeyPassword?: string;
+  /**
+   * CURLOPT_PROXY_PINNEDPUBLICKEY ('sha256//<base64>', ';'-separated; '' = none): an HTTPS proxy's
+   * key must be one the session's verify proc accepted (ts/stages/proxy-certificate-verify.ts)
+   */
+  proxyPinnedPublicKey?: string;
+  /**
+   * 1 = PROXY_SSL_VERIFYPEER/VERIFYHOST off, only together with proxyPinnedPublicKey (ignored
+   * without it): the proc accepted a proxy chain libcurl refuses, and the pin is the only judge
+   */
+  proxyTrustPinnedOnly?: number;
 }
 
 /** Every value above, grouped as the addon's contract() reports them (hopExtras: 0 string,
@@ -411,5 +421,7 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     clientCertType: 0,
     clientKey: 2,
     clientKeyPassword: 0,
+    proxyPinnedPublicKey: 0,
+    proxyTrustPinnedOnly: 1,
   },
 };

@@ -11,6 +11,7 @@ import { hostMapping } from './host-mapping';
 import { certificateVerify } from './certificate-verify';
 import { clientCertificate } from './client-certificate';
 import { connectionQueue } from './connection-queue';
+import { proxyCertificateVerify } from './proxy-certificate-verify';
 import { proxyRouting } from './proxy-routing';
 import { redirects } from './redirects';
 import { requestHeaders } from './request-headers';
@@ -52,6 +53,9 @@ export const DEFAULT_STAGES: readonly StageFactory[] = Object.freeze([
   // After certificateVerify: its diagnostic hop's gate settings are the last word, and it
   // hears of that hop's end first.
   clientCertificate, // the session's identity for the host, or 'select-client-certificate'
+  // An HTTPS proxy's own certificate, asked about before the hop (a probe) and pinned for it;
+  // hears first of a hop whose proxy failed that pin.
+  proxyCertificateVerify,
   // Last on the way out: a hop waits for a connection only once everything else about it is
   // decided (and a proxy plan may have waited already).
   connectionQueue, // per-host limit: hops start in priority order
