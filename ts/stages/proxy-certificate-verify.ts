@@ -80,7 +80,10 @@ function unbracketed(host: string): string {
   return host.startsWith('[') ? host.slice(1, -1) : host;
 }
 
-export const proxyCertificateVerify: StageFactory = (control: HopControl): Stage => new ProxyCertificateVerifyStage(control);
+/** Left out of requests whose session has no verify proc when they start (libcurl's own
+ * verification of the proxy then applies, as it would without this stage). */
+export const proxyCertificateVerify: StageFactory = (control: HopControl): Stage | null =>
+  control.state.session._certificateVerifier === null ? null : new ProxyCertificateVerifyStage(control);
 
 class ProxyCertificateVerifyStage implements Stage {
   /** The current hop went through an HTTPS proxy under a pin. */
