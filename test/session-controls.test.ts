@@ -84,6 +84,26 @@ test('clearCache() resolves and getCacheSize() is 0: there is no HTTP cache', as
   t.is(await ses.getCacheSize(), 0);
 });
 
+test('shared dictionary methods: nothing is stored, and options are checked with Electron\'s messages', async (t) => {
+  const ses = fresh();
+  const key = { frameOrigin: 'https://app.example', topFrameSite: 'https://example' };
+  t.is(await ses.clearSharedDictionaryCache(), undefined);
+  t.is(await ses.clearSharedDictionaryCacheForIsolationKey(key), undefined);
+  t.deepEqual(await ses.getSharedDictionaryInfo(key), []);
+  t.deepEqual(await ses.getSharedDictionaryUsageInfo(), []);
+  t.is(ses.flushStorageData(), undefined);
+  await t.throwsAsync(ses.clearSharedDictionaryCacheForIsolationKey({ frameOrigin: 'https://a.example' } as never), {
+    message: 'Must provide frameOrigin and topFrameSite strings to `clearSharedDictionaryCacheForIsolationKey`',
+  });
+  await t.throwsAsync(ses.getSharedDictionaryInfo({ frameOrigin: 1, topFrameSite: 'https://b' } as never), {
+    message: 'Must provide frameOrigin and topFrameSite strings',
+  });
+  await t.throwsAsync(ses.getSharedDictionaryInfo({ frameOrigin: 'not a url', topFrameSite: 'https://b' }), {
+    message: 'Invalid URLs provided for frameOrigin or topFrameSite',
+  });
+  await t.throwsAsync(ses.clearSharedDictionaryCacheForIsolationKey(undefined as never), { instanceOf: TypeError });
+});
+
 test('ses.resolveHost resolves like net.resolveHost', async (t) => {
   const result = await fresh().resolveHost('localhost');
   t.true(result.endpoints.length > 0);

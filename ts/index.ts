@@ -89,6 +89,12 @@ export type { ClientRequestEvents } from './client-request';
 export type { IncomingMessageEvents } from './incoming-message';
 export type { NetworkEmulationOptions } from './session-controls/network-emulation';
 export type { PreconnectOptions } from './session-controls/preconnect';
+export type {
+  SharedDictionaryInfo,
+  SharedDictionaryUsageInfo,
+  SharedDictionaryIsolationKey as SharedDictionaryInfoOptions,
+  SharedDictionaryIsolationKey as ClearSharedDictionaryCacheForIsolationKeyOptions,
+} from './session-controls/shared-dictionaries';
 export type { UploadProgressInfo as UploadProgress } from './client-request';
 export type { ElectronCookie as Cookie, CookiesGetFilter, CookiesSetDetails } from './cookies/cookies';
 export type { Certificate, CertificatePrincipal } from './certificate';

@@ -26,6 +26,12 @@ import { Protocol } from './protocol/protocol';
 import { netError } from './errors';
 import { NetworkConditions, networkConditions, NetworkEmulationOptions, NO_EMULATION } from './session-controls/network-emulation';
 import { parsePreconnectOptions, preconnect, type PreconnectOptions } from './session-controls/preconnect';
+import {
+  isolationKeyProblem,
+  type SharedDictionaryInfo,
+  type SharedDictionaryIsolationKey,
+  type SharedDictionaryUsageInfo,
+} from './session-controls/shared-dictionaries';
 import { fetchWithSession, type FetchInit } from './fetch';
 import { resolveHost, ResolveHostOptions, ResolvedHost } from './net';
 import { sslExtrasFor, type SSLConfig, type SslExtras } from './ssl-config';
@@ -275,6 +281,31 @@ export class Session extends EventEmitter {
   }
 
   /** There is no HTTP cache (yet): nothing to clear. */
+  /** Resolves: no shared compression dictionaries are ever stored (ts/session-controls/shared-dictionaries.ts). */
+  clearSharedDictionaryCache(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  clearSharedDictionaryCacheForIsolationKey(options: SharedDictionaryIsolationKey): Promise<void> {
+    const problem = isolationKeyProblem(options, 'Must provide frameOrigin and topFrameSite strings to `clearSharedDictionaryCacheForIsolationKey`');
+    return problem === null ? Promise.resolve() : Promise.reject(problem);
+  }
+
+  /** Always empty: no shared compression dictionaries are stored. */
+  getSharedDictionaryInfo(options: SharedDictionaryIsolationKey): Promise<SharedDictionaryInfo[]> {
+    const problem = isolationKeyProblem(options, 'Must provide frameOrigin and topFrameSite strings');
+    return problem === null ? Promise.resolve([]) : Promise.reject(problem);
+  }
+
+  /** Always empty: no shared compression dictionaries are stored. */
+  getSharedDictionaryUsageInfo(): Promise<SharedDictionaryUsageInfo[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Electron writes unwritten DOMStorage to disk; a session here holds no DOMStorage, so there
+   * is nothing to write (cookies have their own `ses.cookies.flushStore()`). */
+  flushStorageData(): void {}
+
   clearCache(): Promise<void> {
     return Promise.resolve();
   }

@@ -12,6 +12,8 @@ import type {
   ResolvedHost,
   ResolveHostOptions,
   Session,
+  SharedDictionaryInfo,
+  SharedDictionaryUsageInfo,
   UploadProgress,
   WebRequestFilter,
 } from '../../dist/index';
@@ -83,6 +85,13 @@ export async function sessions(): Promise<void> {
   ses.disableNetworkEmulation();
   await ses.closeAllConnections();
   await ses.clearCache();
+  await ses.clearSharedDictionaryCache();
+  await ses.clearSharedDictionaryCacheForIsolationKey({ frameOrigin: 'https://a.example', topFrameSite: 'https://example' });
+  const dictionaries: SharedDictionaryInfo[] = await ses.getSharedDictionaryInfo({ frameOrigin: 'https://a.example', topFrameSite: 'https://example' });
+  const usage: SharedDictionaryUsageInfo[] = await ses.getSharedDictionaryUsageInfo();
+  ses.flushStorageData();
+  void dictionaries;
+  void usage;
   const size: number = await ses.getCacheSize();
   void size;
   await ses.clearAuthCache();
