@@ -250,7 +250,7 @@ export function targetChart(t, byLabel) {
   return lines.join('\n');
 }
 
-export function renderReport(data, chartDir = null) {
+export function renderReport(data, chartDir = null, chartLink = 'charts') {
   const g = group(data.runs);
   const env = data.env;
   const L = [];
@@ -331,7 +331,7 @@ export function renderReport(data, chartDir = null) {
       if (svg === null || chartDir === null) continue;
       fs.mkdirSync(chartDir, { recursive: true });
       fs.writeFileSync(path.join(chartDir, `${t.id}.svg`), svg);
-      L.push(`![${t.text}](charts/${t.id}.svg)`);
+      L.push(`![${t.text}](${chartLink}/${t.id}.svg)`);
       L.push('');
     }
     L.push(cellTable(cell, byLabel));
@@ -370,13 +370,22 @@ function sectionTitle(s) {
 }
 
 export function writeReport(data, file) {
-  fs.writeFileSync(file, renderReport(data, path.join(path.dirname(file), 'charts')));
+  const base = path.basename(file, '.md');
+  // RESULTS.md's charts are charts/<id>.svg; another report's are charts/<report>/<id>.svg.
+  const chartDir = base === 'RESULTS' ? 'charts' : `charts/${base}`;
+  fs.writeFileSync(file, renderReport(data, path.join(path.dirname(file), chartDir), chartDir));
   return file;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const src = process.argv[2] ?? path.join(here, 'results', 'latest.json');
+  // node report.mjs [results.json] [--out FILE.md]: another run's report next to RESULTS.md
+  // (its charts go to charts/ as well, named by target).
+  const args = process.argv.slice(2);
+  const outAt = args.indexOf('--out');
+  const out = outAt === -1 ? path.join(here, 'RESULTS.md') : path.resolve(args[outAt + 1]);
+  if (outAt !== -1) args.splice(outAt, 2);
+  const src = args[0] ?? path.join(here, 'results', 'latest.json');
   const data = JSON.parse(fs.readFileSync(src, 'utf8'));
-  console.log(writeReport(data, path.join(here, 'RESULTS.md')));
+  console.log(writeReport(data, out));
 }
