@@ -1,6 +1,8 @@
 // net.fetch: the WHATWG surface with Electron's choices (reference §7.1).
 import test from 'ava';
 import * as net_ from 'node:net';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { net, NetError } from '../ts/index';
 import { echo, startServer, TestServer } from './helpers/http-server';
 
@@ -213,4 +215,16 @@ test('clone() keeps url and redirected', async (t) => {
   t.true(copy.redirected);
   t.true(response instanceof Response);
   t.deepEqual(await copy.json(), await response.json());
+});
+
+test('an abort still arrives after a garbage collection while the fetch waits (the Request behind the signal is kept)', async (t) => {
+  v8.setFlagsFromString('--expose-gc');
+  const collect = vm.runInNewContext('gc') as () => void;
+  const controller = new AbortController();
+  const pending = net.fetch(`${server.url}/hang`, { signal: controller.signal });
+  await settle(50);
+  collect();
+  collect();
+  controller.abort(new Error('after a collection'));
+  await t.throwsAsync(pending, { message: 'after a collection' });
 });

@@ -31,6 +31,10 @@ interface FetchPlan {
   referrerPolicy: Request['referrerPolicy'];
   signal: AbortSignal | null;
   body: ReadableStream | null;
+  /** What must stay alive while the signal can still abort: the Request. Its signal follows the
+   * caller's through a controller undici holds only weakly from the caller's signal (Node 24),
+   * so an unreferenced Request's controller can be collected and the abort never arrives. */
+  owner: object | null;
 }
 
 const NO_HEADERS: Iterable<[string, string]> = Object.freeze([]) as readonly [string, string][];
@@ -59,6 +63,7 @@ function plainGet(input: string | URL | Request, init: FetchInit | undefined): F
     referrerPolicy: '',
     signal: null,
     body: null,
+    owner: null,
   };
 }
 
@@ -80,6 +85,7 @@ function requestPlan(request: Request): FetchPlan {
     referrerPolicy: request.referrerPolicy,
     signal: request.signal,
     body: request.body,
+    owner: request,
   };
 }
 
@@ -127,9 +133,12 @@ export function fetchWithSession(session: Session, input: string | URL | Request
     /** Set once the response arrived: an abort then ends its body instead of the fetch. */
     let body: ResponseBody | null = null;
     let onAbort: (() => void) | null = null;
+    // Referenced until the abort listener goes: see FetchPlan.owner.
+    let owner = plan.owner;
     const unlisten = () => {
       if (onAbort !== null) signal!.removeEventListener('abort', onAbort);
       onAbort = null;
+      owner = null;
     };
     if (signal !== null) {
       onAbort = () => {
