@@ -5,29 +5,13 @@ import { X509Certificate } from 'node:crypto';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { net, session, NetError } from '../ts/index';
-import { makeTestCerts, type TestCerts } from './helpers/certs';
-import { makeMoreCerts, type MoreCerts } from './helpers/tls-certs';
-import { resetCaBundle } from '../ts/ca-bundle';
+import { trustedTestCertificates } from './helpers/tls-certs';
 
-let certs: TestCerts;
-let more: MoreCerts;
-const servers: https.Server[] = [];
-
-test.before(() => {
-  certs = makeTestCerts();
-  more = makeMoreCerts(certs);
-  // The test CA is trusted the supported way (this file's worker has its own environment).
-  process.env.NODE_EXTRA_CA_CERTS = certs.caFile;
-  resetCaBundle();
-});
-test.after.always(() => {
-  for (const server of servers) server.close();
-  certs?.cleanup();
-});
+const trust = trustedTestCertificates(test);
 
 async function serve(options: https.ServerOptions): Promise<string> {
   const server = https.createServer(options, (_req, res) => res.end('tls ok'));
-  servers.push(server);
+  trust.closers.push(() => server.close());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
@@ -48,13 +32,13 @@ function get(url: string, partition = 'certificate-errors'): Promise<{ body?: st
 const leafOf = (pem: string) => new X509Certificate(pem);
 
 const cases: Array<[string, () => https.ServerOptions, string, () => string]> = [
-  ['self-signed', () => ({ key: certs.selfSigned.key, cert: certs.selfSigned.cert }), 'ERR_CERT_AUTHORITY_INVALID', () => certs.selfSigned.cert],
-  ['expired', () => ({ key: certs.expired.key, cert: certs.expired.cert }), 'ERR_CERT_DATE_INVALID', () => certs.expired.cert],
-  ['not yet valid', () => ({ key: certs.notYetValid.key, cert: certs.notYetValid.cert }), 'ERR_CERT_DATE_INVALID', () => certs.notYetValid.cert],
-  ['for another host', () => ({ key: certs.wrongHost.key, cert: certs.wrongHost.cert }), 'ERR_CERT_COMMON_NAME_INVALID', () => certs.wrongHost.cert],
-  ['with a 768-bit RSA key', () => ({ key: more.weakKey.key, cert: more.weakKey.cert, ciphers: 'DEFAULT@SECLEVEL=0' }), 'ERR_CERT_WEAK_KEY', () => more.weakKey.cert],
-  ['outside its issuer\'s name constraints', () => ({ key: more.constrained.key, cert: more.constrained.chain }), 'ERR_CERT_NAME_CONSTRAINT_VIOLATION', () => more.constrained.cert],
-  ['with a broken signature', () => ({ key: more.badSignature.key, cert: more.badSignature.cert }), 'ERR_CERT_INVALID', () => more.badSignature.cert],
+  ['self-signed', () => ({ key: trust.certs.selfSigned.key, cert: trust.certs.selfSigned.cert }), 'ERR_CERT_AUTHORITY_INVALID', () => trust.certs.selfSigned.cert],
+  ['expired', () => ({ key: trust.certs.expired.key, cert: trust.certs.expired.cert }), 'ERR_CERT_DATE_INVALID', () => trust.certs.expired.cert],
+  ['not yet valid', () => ({ key: trust.certs.notYetValid.key, cert: trust.certs.notYetValid.cert }), 'ERR_CERT_DATE_INVALID', () => trust.certs.notYetValid.cert],
+  ['for another host', () => ({ key: trust.certs.wrongHost.key, cert: trust.certs.wrongHost.cert }), 'ERR_CERT_COMMON_NAME_INVALID', () => trust.certs.wrongHost.cert],
+  ['with a 768-bit RSA key', () => ({ key: trust.more.weakKey.key, cert: trust.more.weakKey.cert, ciphers: 'DEFAULT@SECLEVEL=0' }), 'ERR_CERT_WEAK_KEY', () => trust.more.weakKey.cert],
+  ['outside its issuer\'s name constraints', () => ({ key: trust.more.constrained.key, cert: trust.more.constrained.chain }), 'ERR_CERT_NAME_CONSTRAINT_VIOLATION', () => trust.more.constrained.cert],
+  ['with a broken signature', () => ({ key: trust.more.badSignature.key, cert: trust.more.badSignature.cert }), 'ERR_CERT_INVALID', () => trust.more.badSignature.cert],
 ];
 
 for (const [title, options, expected, served] of cases) {
@@ -72,13 +56,13 @@ for (const [title, options, expected, served] of cases) {
 }
 
 test('the attached certificate is Electron-shaped: principals, fingerprint, issuerCert', async (t) => {
-  const { error } = await get(await serve({ key: more.constrained.key, cert: more.constrained.chain }));
+  const { error } = await get(await serve({ key: trust.more.constrained.key, cert: trust.more.constrained.chain }));
   const certificate = error!.certificate!;
   t.is(certificate.subjectName, 'constrained');
   t.is(certificate.subject.commonName, 'constrained');
   t.deepEqual(certificate.subject.organizations, []);
   t.is(certificate.issuerName, 'inter');
-  t.is(certificate.fingerprint, `sha256/${Buffer.from(leafOf(more.constrained.cert).fingerprint256.replace(/:/g, ''), 'hex').toString('base64')}`);
+  t.is(certificate.fingerprint, `sha256/${Buffer.from(leafOf(trust.more.constrained.cert).fingerprint256.replace(/:/g, ''), 'hex').toString('base64')}`);
   t.truthy(certificate.issuerCert, 'the intermediate the server sent');
   t.is(certificate.issuerCert!.subjectName, 'inter');
   t.is(certificate.issuerCert!.issuerName, 'curl-net test CA');
@@ -86,16 +70,16 @@ test('the attached certificate is Electron-shaped: principals, fingerprint, issu
 });
 
 test('the control case: a valid certificate from a trusted CA succeeds, nothing extra', async (t) => {
-  t.deepEqual(await get(await serve({ key: certs.valid.key, cert: certs.valid.cert })), { body: 'tls ok' });
+  t.deepEqual(await get(await serve({ key: trust.certs.valid.key, cert: trust.certs.valid.cert })), { body: 'tls ok' });
 });
 
 test('fetching the certificate for the error never sends the request', async (t) => {
   let requests = 0;
-  const server = https.createServer({ key: certs.selfSigned.key, cert: certs.selfSigned.cert }, (_req, res) => {
+  const server = https.createServer({ key: trust.certs.selfSigned.key, cert: trust.certs.selfSigned.cert }, (_req, res) => {
     requests += 1;
     res.end();
   });
-  servers.push(server);
+  trust.closers.push(() => server.close());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { error } = await get(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   t.is(error!.message, 'net::ERR_CERT_AUTHORITY_INVALID');
@@ -107,8 +91,8 @@ for (const scheme of ['http', 'https'] as const) {
   test(`an HTTPS proxy with an untrusted certificate → net::ERR_PROXY_CERTIFICATE_INVALID (${scheme} origin)`, async (t) => {
     // The TLS handshake with the proxy fails before any proxy protocol: a plain https server is
     // proxy enough.
-    const proxy = await serve({ key: certs.selfSigned.key, cert: certs.selfSigned.cert });
-    const origin = scheme === 'https' ? await serve({ key: certs.valid.key, cert: certs.valid.cert }) : 'http://127.0.0.1:65000/';
+    const proxy = await serve({ key: trust.certs.selfSigned.key, cert: trust.certs.selfSigned.cert });
+    const origin = scheme === 'https' ? await serve({ key: trust.certs.valid.key, cert: trust.certs.valid.cert }) : 'http://127.0.0.1:65000/';
     const partition = `https-proxy-${scheme}`;
     await session.fromPartition(partition).setProxy({ proxyRules: proxy.replace(/\/$/, ''), proxyBypassRules: '<-loopback>' });
     const { error, body } = await get(origin, partition);
@@ -117,7 +101,7 @@ for (const scheme of ['http', 'https'] as const) {
 }
 
 test('an HTTPS proxy whose certificate expired → net::ERR_PROXY_CERTIFICATE_INVALID', async (t) => {
-  const proxy = await serve({ key: certs.expired.key, cert: certs.expired.cert });
+  const proxy = await serve({ key: trust.certs.expired.key, cert: trust.certs.expired.cert });
   await session.fromPartition('https-proxy-expired').setProxy({ proxyRules: proxy.replace(/\/$/, ''), proxyBypassRules: '<-loopback>' });
   const { error } = await get('https://127.0.0.1:65000/', 'https-proxy-expired');
   t.is(error?.message, 'net::ERR_PROXY_CERTIFICATE_INVALID');

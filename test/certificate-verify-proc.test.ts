@@ -8,26 +8,10 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { net, session, NetError, type CertificateVerifyRequest, type Session } from '../ts/index';
-import { resetCaBundle } from '../ts/ca-bundle';
-import { makeTestCerts, type TestCerts } from './helpers/certs';
-import { makeMoreCerts, type MoreCerts } from './helpers/tls-certs';
+import { trustedTestCertificates } from './helpers/tls-certs';
 
-let certs: TestCerts;
-let more: MoreCerts;
-const closers: Array<() => void> = [];
+const trust = trustedTestCertificates(test);
 let partitions = 0;
-
-test.before(() => {
-  certs = makeTestCerts();
-  more = makeMoreCerts(certs);
-  // certs.valid is then trusted by libcurl itself; certs.selfSigned never is.
-  process.env.NODE_EXTRA_CA_CERTS = certs.caFile;
-  resetCaBundle();
-});
-test.after.always(() => {
-  for (const close of closers) close();
-  certs?.cleanup();
-});
 
 interface Served {
   url: string;
@@ -48,7 +32,7 @@ async function serve(pair: { key: string; cert: string }, options: https.ServerO
   served.server = server;
   served.port = (server.address() as AddressInfo).port;
   served.url = `https://127.0.0.1:${served.port}`;
-  closers.push(() => {
+  trust.closers.push(() => {
     server.closeAllConnections();
     server.close();
   });
@@ -73,7 +57,7 @@ function get(url: string, ses: Session, options: { timeout?: number } = {}): Pro
 }
 
 test('a proc that accepts a self-signed certificate: the request succeeds; the proc saw Electron\'s request object', async (t) => {
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   const ses = fresh();
   const seen: CertificateVerifyRequest[] = [];
   ses.setCertificateVerifyProc((request, callback) => {
@@ -87,7 +71,7 @@ test('a proc that accepts a self-signed certificate: the request succeeds; the p
   t.is(request.verificationResult, 'net::ERR_CERT_AUTHORITY_INVALID');
   t.is(request.errorCode, -202);
   t.false(request.isIssuedByKnownRoot);
-  const x509 = new X509Certificate(certs.selfSigned.cert);
+  const x509 = new X509Certificate(trust.certs.selfSigned.cert);
   t.is(request.certificate.data.trim(), x509.toString().trim());
   t.is(request.certificate.subjectName, '127.0.0.1');
   t.is(request.certificate.serialNumber, x509.serialNumber);
@@ -97,7 +81,7 @@ test('a proc that accepts a self-signed certificate: the request succeeds; the p
 });
 
 test('a chain libcurl trusts reaches the proc as net::OK; callback(-3) keeps the built-in verdict', async (t) => {
-  const server = await serve(certs.valid);
+  const server = await serve(trust.certs.valid);
   const ses = fresh();
   const seen: CertificateVerifyRequest[] = [];
   ses.setCertificateVerifyProc((request, callback) => {
@@ -112,7 +96,7 @@ test('a chain libcurl trusts reaches the proc as net::OK; callback(-3) keeps the
 });
 
 test('callback(-3) on a certificate libcurl refuses fails with the built-in error', async (t) => {
-  const server = await serve(certs.expired);
+  const server = await serve(trust.certs.expired);
   const ses = fresh();
   ses.setCertificateVerifyProc((_request, callback) => callback(-3));
   const { error } = await get(`${server.url}/`, ses);
@@ -122,7 +106,7 @@ test('callback(-3) on a certificate libcurl refuses fails with the built-in erro
 });
 
 test('callback(-2) fails with net::ERR_FAILED even for a trusted chain; nothing is sent', async (t) => {
-  const server = await serve(certs.valid);
+  const server = await serve(trust.certs.valid);
   const ses = fresh();
   ses.setCertificateVerifyProc((_request, callback) => callback(-2));
   const { error } = await get(`${server.url}/`, ses);
@@ -131,7 +115,7 @@ test('callback(-2) fails with net::ERR_FAILED even for a trusted chain; nothing 
 });
 
 test('callback(net error code) fails with that error; an unknown code is net::ERR_FAILED', async (t) => {
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   const ses = fresh();
   ses.setCertificateVerifyProc((_request, callback) => callback(-200));
   t.is((await get(`${server.url}/`, ses)).error?.message, 'net::ERR_CERT_COMMON_NAME_INVALID');
@@ -141,7 +125,7 @@ test('callback(net error code) fails with that error; an unknown code is net::ER
 
 test('verdicts are cached per session: new connections to the same host skip the proc', async (t) => {
   // The server closes every connection, so each request needs a new one.
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   server.server.removeAllListeners('request');
   server.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     server.requests.push(req.url!);
@@ -169,7 +153,7 @@ test('verdicts are cached per session: new connections to the same host skip the
 });
 
 test('closeAllConnections and setCertificateVerifyProc drop the verdicts', async (t) => {
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   const ses = fresh();
   let calls = 0;
   const accept = (_request: CertificateVerifyRequest, callback: (code: number) => void) => {
@@ -192,7 +176,7 @@ test('closeAllConnections and setCertificateVerifyProc drop the verdicts', async
 });
 
 test('a verdict is never applied to a different certificate on the same host and port', async (t) => {
-  const first = await serve(certs.selfSigned);
+  const first = await serve(trust.certs.selfSigned);
   const ses = fresh();
   const subjects: string[] = [];
   ses.setCertificateVerifyProc((request, callback) => {
@@ -203,7 +187,7 @@ test('a verdict is never applied to a different certificate on the same host and
   // Same port, another identity.
   first.server.closeAllConnections();
   await new Promise<void>((resolve) => first.server.close(() => resolve()));
-  const second = await serve(more.otherSelfSigned, {}, first.port);
+  const second = await serve(trust.more.otherSelfSigned, {}, first.port);
   const { error } = await get(`${second.url}/second`, ses);
   t.is(error?.message, 'net::ERR_FAILED');
   t.deepEqual(subjects, ['127.0.0.1', 'other identity']);
@@ -211,7 +195,7 @@ test('a verdict is never applied to a different certificate on the same host and
 });
 
 test('a proc that throws fails that request only', async (t) => {
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   const ses = fresh();
   ses.setCertificateVerifyProc(() => {
     throw new Error('proc bug');
@@ -224,10 +208,10 @@ test('a proc that throws fails that request only', async (t) => {
 });
 
 test('a proc that never calls back holds only its own request; other transfers go on', async (t) => {
-  const stuck = await serve(certs.selfSigned);
+  const stuck = await serve(trust.certs.selfSigned);
   const plain = http.createServer((_req, res) => res.end('plain'));
   await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-  closers.push(() => plain.close());
+  trust.closers.push(() => plain.close());
   const ses = fresh();
   let asked = 0;
   let onAsked!: () => void;
@@ -247,7 +231,7 @@ test('a proc that never calls back holds only its own request; other transfers g
 });
 
 test('an aborted request whose proc answers later does nothing', async (t) => {
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   const ses = fresh();
   let answer: ((code: number) => void) | undefined;
   let asked!: () => void;
@@ -277,13 +261,13 @@ test('setCertificateVerifyProc refuses anything but a function or null', (t) => 
 });
 
 test('HTTP/2: concurrent requests on new connections share one verdict', async (t) => {
-  const server = http2.createSecureServer({ key: certs.selfSigned.key, cert: certs.selfSigned.cert, allowHTTP1: true }, (req, res) => {
+  const server = http2.createSecureServer({ key: trust.certs.selfSigned.key, cert: trust.certs.selfSigned.cert, allowHTTP1: true }, (req, res) => {
     res.end(`h${req.httpVersion} ${req.url}`);
   });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (h2session) => sessions.add(h2session));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
+  trust.closers.push(() => {
     for (const h2session of sessions) h2session.destroy();
     server.close();
   });
@@ -305,7 +289,7 @@ test('HTTP/2: concurrent requests on new connections share one verdict', async (
 test('redirects across origins: each new origin is judged, the budget of certificate restarts is per hop', async (t) => {
   // Five self-signed servers redirecting to one another: ~3 certificate hops each.
   const servers: Served[] = [];
-  for (let i = 0; i < 5; i++) servers.push(await serve(certs.selfSigned));
+  for (let i = 0; i < 5; i++) servers.push(await serve(trust.certs.selfSigned));
   servers.forEach((server, i) => {
     server.server.removeAllListeners('request');
     server.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -325,7 +309,7 @@ test('redirects across origins: each new origin is judged, the budget of certifi
 });
 
 test('through an HTTP proxy\'s CONNECT tunnel: the proc judges the origin\'s certificate; nothing is sent before', async (t) => {
-  const origin = await serve(certs.selfSigned);
+  const origin = await serve(trust.certs.selfSigned);
   let tunnels = 0;
   const sockets = new Set<{ destroy(): void }>();
   const proxy = http.createServer((_req, res) => res.writeHead(405).end());
@@ -344,7 +328,7 @@ test('through an HTTP proxy\'s CONNECT tunnel: the proc judges the origin\'s cer
     client.on('error', () => upstream.destroy());
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
+  trust.closers.push(() => {
     for (const socket of sockets) socket.destroy();
     proxy.closeAllConnections();
     proxy.close();
@@ -363,7 +347,7 @@ test('through an HTTP proxy\'s CONNECT tunnel: the proc judges the origin\'s cer
 });
 
 test('concurrent requests that meet the same chain while the proc thinks share one question', async (t) => {
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   const ses = fresh();
   let calls = 0;
   ses.setCertificateVerifyProc((_request, callback) => {
@@ -376,7 +360,7 @@ test('concurrent requests that meet the same chain while the proc thinks share o
 });
 
 test('closeAllConnections fails a request whose proc is thinking; its late answer is not remembered', async (t) => {
-  const server = await serve(certs.selfSigned);
+  const server = await serve(trust.certs.selfSigned);
   const ses = fresh();
   const answers: Array<(code: number) => void> = [];
   let asked!: () => void;

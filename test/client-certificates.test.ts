@@ -6,31 +6,16 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { net, session, type ClientCertificate, type NetError, type Session } from '../ts/index';
-import { resetCaBundle } from '../ts/ca-bundle';
-import { makeTestCerts, type TestCerts } from './helpers/certs';
-import { makeMoreCerts, type MoreCerts } from './helpers/tls-certs';
+import { trustedTestCertificates } from './helpers/tls-certs';
 
-let certs: TestCerts;
-let more: MoreCerts;
-const closers: Array<() => void> = [];
+const trust = trustedTestCertificates(test);
 let partitions = 0;
-
-test.before(() => {
-  certs = makeTestCerts();
-  more = makeMoreCerts(certs);
-  process.env.NODE_EXTRA_CA_CERTS = certs.caFile;
-  resetCaBundle();
-});
-test.after.always(() => {
-  for (const close of closers) close();
-  certs?.cleanup();
-});
 
 /** A server that wants a client certificate from the test CA; answers with the peer's CN. */
 async function serve(options: https.ServerOptions = {}): Promise<{ url: string; requests: string[] }> {
   const requests: string[] = [];
   const server = https.createServer(
-    { key: certs.valid.key, cert: certs.valid.cert, ca: certs.ca.cert, requestCert: true, rejectUnauthorized: true, ...options },
+    { key: trust.certs.valid.key, cert: trust.certs.valid.cert, ca: trust.certs.ca.cert, requestCert: true, rejectUnauthorized: true, ...options },
     (req, res) => {
       requests.push(req.url!);
       const peer = (req.socket as TLSSocket).getPeerCertificate();
@@ -38,7 +23,7 @@ async function serve(options: https.ServerOptions = {}): Promise<{ url: string; 
     },
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
+  trust.closers.push(() => {
     server.closeAllConnections();
     server.close();
   });
@@ -73,14 +58,14 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
   test(`the session's PEM certificate and key for the host (${version})`, async (t) => {
     const server = await serve({ minVersion: version, maxVersion: version });
     const ses = fresh();
-    ses.setClientCertificates([{ host: '127.0.0.1', cert: more.client.cert, key: more.client.key }]);
+    ses.setClientCertificates([{ host: '127.0.0.1', cert: trust.more.client.cert, key: trust.more.client.key }]);
     t.is(await get(`${server.url}/`, ses), 'hello client');
   });
 
   test(`the session's PKCS#12 identity with its passphrase (${version})`, async (t) => {
     const server = await serve({ minVersion: version, maxVersion: version });
     const ses = fresh();
-    ses.setClientCertificates([{ host: '*', pfx: more.client.p12, passphrase: more.client.passphrase }]);
+    ses.setClientCertificates([{ host: '*', pfx: trust.more.client.p12, passphrase: trust.more.client.passphrase }]);
     t.is(await get(`${server.url}/`, ses), 'hello client');
   });
 }
@@ -96,7 +81,7 @@ test('host patterns: port, wildcard and first match; a non-matching rule sends n
   ];
   for (const [host, expected] of cases) {
     const ses = fresh();
-    ses.setClientCertificates([{ host, cert: more.client.cert, key: more.client.key }]);
+    ses.setClientCertificates([{ host, cert: trust.more.client.cert, key: trust.more.client.key }]);
     t.is(await get(`${server.url}/`, ses), expected, host);
   }
 });
@@ -104,7 +89,7 @@ test('host patterns: port, wildcard and first match; a non-matching rule sends n
 test('a wrong PKCS#12 passphrase → net::ERR_BAD_SSL_CLIENT_AUTH_CERT', async (t) => {
   const server = await serve();
   const ses = fresh();
-  ses.setClientCertificates([{ host: '*', pfx: more.client.p12, passphrase: 'wrong' }]);
+  ses.setClientCertificates([{ host: '*', pfx: trust.more.client.p12, passphrase: 'wrong' }]);
   t.is(await get(`${server.url}/`, ses), 'net::ERR_BAD_SSL_CLIENT_AUTH_CERT');
   t.deepEqual(server.requests, []);
 });
@@ -112,7 +97,7 @@ test('a wrong PKCS#12 passphrase → net::ERR_BAD_SSL_CLIENT_AUTH_CERT', async (
 test('a certificate with the wrong key → net::ERR_BAD_SSL_CLIENT_AUTH_CERT', async (t) => {
   const server = await serve();
   const ses = fresh();
-  ses.setClientCertificates([{ host: '*', cert: more.client.cert, key: certs.selfSigned.key }]);
+  ses.setClientCertificates([{ host: '*', cert: trust.more.client.cert, key: trust.certs.selfSigned.key }]);
   t.is(await get(`${server.url}/`, ses), 'net::ERR_BAD_SSL_CLIENT_AUTH_CERT');
   t.deepEqual(server.requests, []);
 });
@@ -122,7 +107,7 @@ test("TLS 1.2: a server's handshake_failure is told apart: a cipher mismatch sta
   let asked = 0;
   const chosen = await get(`${wants.url}/`, fresh(), (_info, callback) => {
     asked += 1;
-    callback({ pfx: more.client.p12, passphrase: more.client.passphrase });
+    callback({ pfx: trust.more.client.p12, passphrase: trust.more.client.passphrase });
   });
   t.is(chosen, 'hello client');
   t.is(asked, 1);
@@ -138,7 +123,7 @@ test("'select-client-certificate' is asked once when the server wants one; the r
   const asked: unknown[] = [];
   const body = await get(`${server.url}/chosen`, fresh(), (info, callback) => {
     asked.push(info);
-    setTimeout(() => callback({ cert: more.client.cert, key: more.client.key }), 10);
+    setTimeout(() => callback({ cert: trust.more.client.cert, key: trust.more.client.key }), 10);
   });
   t.is(body, 'hello client');
   t.deepEqual(asked, [{ url: `${server.url}/chosen`, host: '127.0.0.1', port: Number(new URL(server.url).port) }]);
@@ -160,14 +145,14 @@ test("'select-client-certificate' is not asked for a server that does not want a
 test('setClientCertificates refuses bad input and keeps the old list; an empty list applies to the next connection', async (t) => {
   const server = await serve();
   const ses = fresh();
-  ses.setClientCertificates([{ host: '*', cert: more.client.cert, key: more.client.key }]);
+  ses.setClientCertificates([{ host: '*', cert: trust.more.client.cert, key: trust.more.client.key }]);
   for (const bad of [
     'x',
-    [{ cert: more.client.cert, key: more.client.key }],
-    [{ host: '*', cert: more.client.cert }],
+    [{ cert: trust.more.client.cert, key: trust.more.client.key }],
+    [{ host: '*', cert: trust.more.client.cert }],
     [{ host: '*', pfx: 'not a buffer' }],
-    [{ host: '*', pfx: more.client.p12, cert: more.client.cert, key: more.client.key }],
-    [{ host: 'bad host!', cert: more.client.cert, key: more.client.key }],
+    [{ host: '*', pfx: trust.more.client.p12, cert: trust.more.client.cert, key: trust.more.client.key }],
+    [{ host: 'bad host!', cert: trust.more.client.cert, key: trust.more.client.key }],
   ]) {
     t.throws(() => ses.setClientCertificates(bad as never), { instanceOf: TypeError }, JSON.stringify(bad).slice(0, 60));
   }

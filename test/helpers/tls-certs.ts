@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KeyPair, TestCerts } from './certs';
+import { resetCaBundle } from '../../ts/ca-bundle';
+import { makeTestCerts, type KeyPair, type TestCerts } from './certs';
 
 export interface MoreCerts {
   /** RSA 768 leaf signed by the CA (below every OpenSSL security level's minimum). */
@@ -74,5 +75,42 @@ export function makeMoreCerts(certs: TestCerts): MoreCerts {
     badSignature: { cert: badPem, key: certs.valid.key },
     otherSelfSigned: read(dir, 'other'),
     client: { ...read(dir, 'client'), p12: fs.readFileSync(path.join(dir, 'client.p12')), passphrase },
+  };
+}
+
+/** A TLS test file's certificates: made before its tests, trusted through NODE_EXTRA_CA_CERTS
+ * (certs.valid is then trusted by libcurl itself; the self-signed ones never are), and removed
+ * after them, once every server the file registered in `closers` is closed. */
+export interface TrustedTestCertificates {
+  readonly certs: TestCerts;
+  readonly more: MoreCerts;
+  readonly closers: Array<() => unknown>;
+}
+
+/** Registers the hooks on the file's `test` and returns the certificates (filled in before the
+ * first test runs). */
+export function trustedTestCertificates(test: {
+  before(fn: () => void): void;
+  after: { always(fn: () => Promise<void>): void };
+}): TrustedTestCertificates {
+  const state: { certs?: TestCerts; more?: MoreCerts; closers: Array<() => unknown> } = { closers: [] };
+  test.before(() => {
+    state.certs = makeTestCerts();
+    state.more = makeMoreCerts(state.certs);
+    process.env.NODE_EXTRA_CA_CERTS = state.certs.caFile;
+    resetCaBundle();
+  });
+  test.after.always(async () => {
+    for (const close of state.closers) await close();
+    state.certs?.cleanup();
+  });
+  return {
+    get certs() {
+      return state.certs!;
+    },
+    get more() {
+      return state.more!;
+    },
+    closers: state.closers,
   };
 }
