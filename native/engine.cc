@@ -120,18 +120,12 @@ void Engine::RunCommands() {
   }
 }
 
-SessionMulti* Engine::GetSession(uint32_t id) {
-  std::unique_ptr<SessionMulti>& session = sessions_[id];
-  if (!session) {
-    session = std::make_unique<SessionMulti>(&loop_, id, [this](CURL* easy, CURLcode result) {
-      FinishTransfer(easy, result);
-    });
-  }
-  return session.get();
-}
+SessionMulti* Engine::GetSession(uint32_t id) { return SessionIn(sessions_, id); }
 
-SessionMulti* Engine::GetUnlimitedSession(uint32_t id) {
-  std::unique_ptr<SessionMulti>& session = unlimited_sessions_[id];
+SessionMulti* Engine::GetUnlimitedSession(uint32_t id) { return SessionIn(unlimited_sessions_, id); }
+
+SessionMulti* Engine::SessionIn(SessionMap& sessions, uint32_t id) {
+  std::unique_ptr<SessionMulti>& session = sessions[id];
   if (!session) {
     session = std::make_unique<SessionMulti>(&loop_, id, [this](CURL* easy, CURLcode result) {
       FinishTransfer(easy, result);

@@ -57,6 +57,9 @@ class Engine : public TransferHost {
   // The session's multi handle for hops exempt from its connection limits
   // (--ignore-connections-limit): no per-host or total limit, its own connection pool.
   SessionMulti* GetUnlimitedSession(uint32_t id);
+  using SessionMap = std::unordered_map<uint32_t, std::unique_ptr<SessionMulti>>;
+  // The session's multi handle in `sessions`, made on first use.
+  SessionMulti* SessionIn(SessionMap& sessions, uint32_t id);
   void FlushEvents();
   void ShutdownOnThread();
   // Starts closing the engine's own handles; the loop runs their close callbacks.
@@ -78,8 +81,8 @@ class Engine : public TransferHost {
   // Curl-thread state. A transfer gives its easy handle back to easy_pool_ and detaches it from
   // its session when destroyed, so transfers_ comes after both (and goes first).
   EasyPool easy_pool_;
-  std::unordered_map<uint32_t, std::unique_ptr<SessionMulti>> sessions_;  // never removed before shutdown
-  std::unordered_map<uint32_t, std::unique_ptr<SessionMulti>> unlimited_sessions_;  // likewise
+  SessionMap sessions_;            // never removed before shutdown
+  SessionMap unlimited_sessions_;  // likewise
   std::unordered_map<uint32_t, std::unique_ptr<Transfer>> transfers_;
   std::vector<Event> outbox_;
   std::vector<uint32_t> dirty_;
