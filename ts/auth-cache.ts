@@ -90,7 +90,4 @@ export function urlScheme(url: URL): string {
   return url.protocol.slice(0, -1);
 }
 
-export function defaultPort(url: URL): number {
-  if (url.port) return Number(url.port);
-  return url.protocol === 'https:' ? 443 : 80;
-}
+export { effectivePort as defaultPort } from './url-parts';

@@ -6,6 +6,7 @@
 //
 // Chromium checks the port of every URL a request goes to (each redirect target too), not the
 // port of a proxy: a proxy is configured by the user, not chosen by a page or a server.
+import { effectivePort } from './url-parts';
 
 const RESTRICTED_PORTS: ReadonlySet<number> = new Set([
   0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
@@ -13,12 +14,6 @@ const RESTRICTED_PORTS: ReadonlySet<number> = new Set([
   526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
   3659, 4045, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080,
 ]);
-
-/** The port a URL connects to: its own, else the scheme's default. */
-function effectivePort(url: URL): number {
-  if (url.port !== '') return Number(url.port);
-  return url.protocol === 'https:' ? 443 : 80;
-}
 
 /** Whether Chromium would connect to this http(s) URL's port. */
 export function isPortAllowed(url: URL): boolean {

@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mappedEndpoint } from '../stages/host-mapping';
+import { effectivePort, unbracketed } from '../url-parts';
 
 /** Chromium caps PAC scripts at 1 MB as well. */
 export const MAX_PAC_BYTES = 1024 * 1024;
@@ -51,11 +52,10 @@ function decodeDataUrl(url: string): string {
 /** Where the fetch of `url` connects under the host mapping switches (null: where the URL says).
  * The Host header and the TLS name stay the URL's. */
 function mappedTarget(url: URL): { hostname: string; port: number; servername?: string } | null | Error {
-  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const mapped = mappedEndpoint(url.hostname, port);
+  const mapped = mappedEndpoint(url.hostname, effectivePort(url));
   if (mapped === null) return null;
   if (mapped.notFound) return new Error(`net::ERR_NAME_NOT_RESOLVED (${url.hostname})`);
-  const bare = url.hostname.replace(/^\[|\]$/g, '');
+  const bare = unbracketed(url.hostname);
   return { hostname: mapped.host, port: mapped.port, ...(isIP(bare) === 0 ? { servername: bare } : {}) };
 }
 

@@ -9,6 +9,7 @@ import { native } from '../native';
 import { isPortAllowed } from '../restricted-ports';
 import { mappedEndpoint } from '../stages/host-mapping';
 import type { Session } from '../session';
+import { effectivePort, unbracketed } from '../url-parts';
 
 export interface PreconnectOptions {
   /** The URL to connect ahead for (its origin, or the proxy a request to it would use). */
@@ -53,10 +54,6 @@ export function parsePreconnectOptions(options: unknown): ParsedPreconnect {
   return { url: parsed, numSockets: count };
 }
 
-function defaultPort(url: URL): number {
-  return url.protocol === 'https:' ? 443 : 80;
-}
-
 function lookup(host: string): Promise<string | null> {
   if (isIP(host) !== 0) return Promise.resolve(host);
   // The first address getaddrinfo gives: the one libcurl (same resolver, same order) tries first.
@@ -78,7 +75,7 @@ async function connectTarget(session: Session, url: URL): Promise<{ address: str
     port = hop.port;
   } else {
     host = url.hostname;
-    port = url.port !== '' ? Number(url.port) : defaultPort(url);
+    port = effectivePort(url);
     const mapped = mappedEndpoint(host, port);
     if (mapped?.notFound) return null;
     if (mapped !== null) {
@@ -86,8 +83,7 @@ async function connectTarget(session: Session, url: URL): Promise<{ address: str
       port = mapped.port;
     }
   }
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  const address = await lookup(host);
+  const address = await lookup(unbracketed(host));
   return address === null ? null : { address, port };
 }
 

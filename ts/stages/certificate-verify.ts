@@ -17,6 +17,7 @@ import { DoneFlag, type HopOutcome } from '../native';
 import type { NetErrorName } from '../net-error-codes';
 import { applySslExtras } from '../ssl-config';
 import type { HopControl, HopDraft, Restart, Stage, StageFactory, Verdict } from './stage';
+import { unbracketed } from '../url-parts';
 
 /** Hops one request may spend on certificates (verdicts, fresh connections, a diagnosis). A
  * server that changes its certificate on every connection cannot make a request loop. */
@@ -45,10 +46,6 @@ function originOf(url: URL): string {
   return `${url.hostname}:${url.port === '' ? '443' : url.port}`;
 }
 
-function hostnameOf(url: URL): string {
-  const host = url.hostname;
-  return host.startsWith('[') ? host.slice(1, -1) : host;
-}
 
 export const certificateVerify: StageFactory = (control: HopControl): Stage => new CertificateVerifyStage(control);
 
@@ -138,7 +135,7 @@ class CertificateVerifyStage implements Stage {
       return this._again();
     }
     const control = this._control;
-    verifier.ask(hostnameOf(state.url), origin, chain, libcurlVerdict).then(
+    verifier.ask(unbracketed(state.url.hostname), origin, chain, libcurlVerdict).then(
       (verdict) => {
         if (control.finished) return;
         if (verdict.accepted) this._again();

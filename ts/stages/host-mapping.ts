@@ -19,8 +19,8 @@ import { netError } from '../errors';
 import { networkSwitches } from '../switches/network-switches';
 import { MappedEndpoint } from '../switches/host-mapping-rules';
 import type { HopControl, HopDraft, Stage } from './stage';
+import { effectivePort, unbracketed } from '../url-parts';
 
-const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
 
 /** The endpoint a connection to host:port really goes to, after both rule lists; null when
  * neither maps it. host-rules apply first, then the resolver's rules to their result. */
@@ -36,9 +36,6 @@ function bracketed(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-function unbracketed(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
 
 /** Where the target of a hop through a proxy of `scheme` goes: which rule lists apply to it. */
 function proxiedTarget(scheme: string | undefined, url: URL, port: number): MappedEndpoint | null {
@@ -80,7 +77,7 @@ class HostMapping implements Stage {
     if (switches.hostRules === null && switches.hostResolverRules === null) return;
     const state = this.control.state;
     const url = state.url;
-    const port = url.port !== '' ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 80);
+    const port = effectivePort(url);
     const proxy = state.proxy;
     const mapped = proxy.host === undefined ? mappedEndpoint(url.hostname, port) : proxiedTarget(proxy.scheme, url, port);
     if (mapped !== null) {

@@ -20,6 +20,7 @@ import { probeProxyCertificate, type ProxyProbe } from '../proxy-certificate-pro
 import type { ProxyHop } from '../session-proxy';
 import { withCertificate } from './certificate-verify';
 import type { HopControl, HopDraft, Stage, StageFactory, Verdict } from './stage';
+import { unbracketed } from '../url-parts';
 
 /** Probes of the proxy one request may make after a pin failure: a proxy that changes its key
  * on every connection cannot make a request loop. */
@@ -76,9 +77,6 @@ function refusal(verdict: CertificateVerdict, chain: string): NetError {
   return withCertificate(netError(name.startsWith('ERR_CERT_') ? 'ERR_PROXY_CERTIFICATE_INVALID' : name), chain);
 }
 
-function unbracketed(host: string): string {
-  return host.startsWith('[') ? host.slice(1, -1) : host;
-}
 
 /** Left out of requests whose session has no verify proc when they start (libcurl's own
  * verification of the proxy then applies, as it would without this stage). */
