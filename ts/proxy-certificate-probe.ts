@@ -6,6 +6,8 @@
 // close, never a request, a CONNECT or credentials (test/proxy-certificate-verify.test.ts
 // counts what reaches it).
 import { caBundlePath } from './ca-bundle';
+import { CertificateGate } from './certificate-gate';
+import { bracketed } from './url-parts';
 import { netErrorFromOutcome } from './errors';
 import { DoneFlag, native, registerHop, unregisterHop, type HopHead, type HopListener, type HopOutcome } from './native';
 import type { HopExtras } from './native-contract';
@@ -26,16 +28,7 @@ export interface ProxyProbe {
   abort(): void;
 }
 
-const enum Gate {
-  /** libcurl verifies: a held probe means libcurl trusts the chain. */
-  WithLibcurl = 1,
-  /** libcurl does not verify: the chain always arrives. */
-  Only = 2,
-}
 
-function hostForUrl(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
 
 /**
  * One TLS handshake with the proxy at host:port, in `sessionId`'s connection pool, on a new
@@ -63,13 +56,14 @@ export function probeProxyCertificate(sessionId: number, host: string, port: num
     },
   };
   const extras: HopExtras = {
-    certificateGate: verify ? Gate.WithLibcurl : Gate.Only,
+    // With libcurl verifying, a held probe means libcurl trusts the chain; without, it always arrives.
+    certificateGate: verify ? CertificateGate.WithLibcurl : CertificateGate.Only,
     acceptedChains: '',
     freshConnect: 1,
   };
   applySslExtras(ssl, extras);
   id = registerHop(listener);
-  native().start(id, sessionId, `https://${hostForUrl(host)}:${port}/`, 'GET', '', null, 0, '', '', caBundlePath(), extras);
+  native().start(id, sessionId, `https://${bracketed(host)}:${port}/`, 'GET', '', null, 0, '', '', caBundlePath(), extras);
   return {
     result,
     abort(): void {

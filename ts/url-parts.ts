@@ -12,3 +12,8 @@ export function effectivePort(url: URL): number {
 export function unbracketed(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
+
+/** A host as it is written in a URL or a libcurl host:port entry: an IPv6 literal in brackets. */
+export function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

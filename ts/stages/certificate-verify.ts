@@ -18,18 +18,11 @@ import type { NetErrorName } from '../net-error-codes';
 import { applySslExtras } from '../ssl-config';
 import type { HopControl, HopDraft, Restart, Stage, StageFactory, Verdict } from './stage';
 import { unbracketed } from '../url-parts';
+import { CertificateGate as Gate } from '../certificate-gate';
 
 /** Hops one request may spend on certificates (verdicts, fresh connections, a diagnosis). A
  * server that changes its certificate on every connection cannot make a request loop. */
 const MAX_CERTIFICATE_RESTARTS = 8;
-
-const enum Gate {
-  Off = 0,
-  /** libcurl verifies too: a held hop's chain passed libcurl's verification. */
-  WithLibcurl = 1,
-  /** libcurl does not verify: only accepted chains get a request. */
-  Only = 2,
-}
 
 export function isCertificateError(name: NetErrorName): boolean {
   return name.startsWith('ERR_CERT_');

@@ -13,6 +13,7 @@ import { netError, netErrorFromOutcome, type NetError } from '../errors';
 import { DoneFlag, type HopOutcome } from '../native';
 import type { NetErrorName } from '../net-error-codes';
 import type { HopControl, HopDraft, Stage, StageFactory, Verdict } from './stage';
+import { CertificateGate } from '../certificate-gate';
 
 /** What a 'select-client-certificate' listener is told. */
 export interface ClientCertificateRequestInfo {
@@ -45,7 +46,7 @@ class ClientCertificateStage implements Stage {
       // Runs after the certificate-verify stage (later in the list): nothing is accepted, so
       // the gate stops this hop before its request whatever that stage set.
       draft.extras.watchCertificateRequest = 1;
-      draft.extras.certificateGate = 2;
+      draft.extras.certificateGate = CertificateGate.Only;
       draft.extras.acceptedChains = '';
       return;
     }

@@ -19,7 +19,7 @@ import { netError } from '../errors';
 import { networkSwitches } from '../switches/network-switches';
 import { MappedEndpoint } from '../switches/host-mapping-rules';
 import type { HopControl, HopDraft, Stage } from './stage';
-import { effectivePort, unbracketed } from '../url-parts';
+import { bracketed, effectivePort, unbracketed } from '../url-parts';
 
 
 /** The endpoint a connection to host:port really goes to, after both rule lists; null when
@@ -30,10 +30,6 @@ export function mappedEndpoint(host: string, port: number): MappedEndpoint | nul
   const resolverStep = switches.hostResolverRules?.map(mapped?.host ?? host, mapped?.port ?? port) ?? null;
   if (resolverStep !== null) mapped = resolverStep;
   return mapped;
-}
-
-function bracketed(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 
