@@ -22,6 +22,11 @@
             "<!@(pkg-config --libs zlib libbrotlidec libzstd)"
           ]
         }],
+        ["OS!='win' and '<!(pkg-config --exists \'openssl >= 3.0\' && echo 1 || echo 0)'=='1'", {
+          "defines": ["CURL_NET_OPENSSL=1"],
+          "cflags_cc+": ["<!@(pkg-config --cflags openssl)"],
+          "libraries": ["<!@(pkg-config --libs openssl)"]
+        }],
         ["OS=='mac'", {
           "xcode_settings": {
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",

@@ -47,8 +47,8 @@ enum class EventType : uint8_t {
   kDone = 5,  // hop finished, successfully or not
 };
 constexpr int kEventHeaderSlots = 2;  // Type, Id
-constexpr int kEventNumbers = 13;  // Event::num
-constexpr int kEventStride = 15;  // numbers per event in a batch
+constexpr int kEventNumbers = 15;  // Event::num
+constexpr int kEventStride = 17;  // numbers per event in a batch
 constexpr int kEventRefs = 6;  // refs-array entries per event
 
 // Head event: Event::num slots and refs.
@@ -71,13 +71,17 @@ enum UploadProgressField { kUploadProgressPosition = 0, kUploadProgressTotal = 1
 enum UploadConsumedField { kUploadConsumedBytes = 0 };
 
 // Done event: Event::num slots and refs.
-enum DoneField { kDoneCurlCode = 0, kDoneOsErrno = 1, kDoneConnectCode = 2, kDoneProxyError = 3, kDoneSslVerifyResult = 4, kDoneProxySslVerifyResult = 5, kDoneResponseCode = 6, kDoneFlags = 7, kDoneHttpAuthAvail = 8, kDoneProxyAuthAvail = 9, kDoneBodyBytes = 10, kDonePrimaryPort = 11, kDoneNumConnects = 12 };
+enum DoneField { kDoneCurlCode = 0, kDoneOsErrno = 1, kDoneConnectCode = 2, kDoneProxyError = 3, kDoneSslVerifyResult = 4, kDoneProxySslVerifyResult = 5, kDoneResponseCode = 6, kDoneFlags = 7, kDoneHttpAuthAvail = 8, kDoneProxyAuthAvail = 9, kDoneBodyBytes = 10, kDonePrimaryPort = 11, kDoneNumConnects = 12, kDoneOriginTlsVerdict = 13, kDoneProxyTlsVerdict = 14 };
 // ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
 // a refused CONNECT, '\n'-joined; only for hops started with HopFlag Observed: PrimaryIp (and the
 // PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
 // last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
 // the hop made a new TLS connection); PeerChain: the server's certificate chain as PEM, leaf first,
-// when the certificate gate held the hop (DoneFlag CertificateHeld)
+// when the certificate gate held the hop (DoneFlag CertificateHeld).
+// OriginTlsVerdict/ProxyTlsVerdict: the OpenSSL X509_V_ERR_* code of the first verification failure
+// the addon saw in the hop's origin / HTTPS-proxy handshake (X509_V_ERR_CERT_REVOKED = 23 for a
+// stapled OCSP response that says revoked), 0 when none or when the addon cannot watch libcurl's
+// TLS (native/tls_watch.h)
 enum DoneRef { kDoneRefErrorText = 0, kDoneRefConnectChallenges = 1, kDoneRefPrimaryIp = 2, kDoneRefTlsInfo = 3, kDoneRefCertSubject = 4, kDoneRefPeerChain = 5 };
 
 // Bits of a Head event's Flags slot.
@@ -235,6 +239,8 @@ inline constexpr ContractEntry kContractEntries[] = {
     {"doneFields", "BodyBytes", static_cast<double>(kDoneBodyBytes)},
     {"doneFields", "PrimaryPort", static_cast<double>(kDonePrimaryPort)},
     {"doneFields", "NumConnects", static_cast<double>(kDoneNumConnects)},
+    {"doneFields", "OriginTlsVerdict", static_cast<double>(kDoneOriginTlsVerdict)},
+    {"doneFields", "ProxyTlsVerdict", static_cast<double>(kDoneProxyTlsVerdict)},
     {"doneRefs", "ErrorText", static_cast<double>(kDoneRefErrorText)},
     {"doneRefs", "ConnectChallenges", static_cast<double>(kDoneRefConnectChallenges)},
     {"doneRefs", "PrimaryIp", static_cast<double>(kDoneRefPrimaryIp)},

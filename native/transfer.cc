@@ -248,6 +248,8 @@ void Transfer::ConfigureTls() {
     }
   }
   if (s.extras.fresh_connect != 0) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+  bool https_proxy = IsHttps(s.proxy);
+  if ((https_proxy || IsHttps(s.url)) && TlsWatch::Available()) tls_watch_.Attach(h, https_proxy);
   if (s.extras.watch_certificate_request != 0) {
     // libcurl hands OpenSSL's handshake messages to the debug callback only when verbose.
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
@@ -766,6 +768,9 @@ Event Transfer::BuildDone(CURLcode result) {
   if (certificate_requested_) flags |= kDoneCertificateRequested;
   event.num[kDoneFlags] = flags;
   event.num[kDoneBodyBytes] = static_cast<double>(body_bytes_);
+  HandshakeVerdicts verdicts = tls_watch_.Verdicts();
+  event.num[kDoneOriginTlsVerdict] = static_cast<double>(verdicts.origin);
+  event.num[kDoneProxyTlsVerdict] = static_cast<double>(verdicts.proxy);
   return event;
 }
 

@@ -16,6 +16,7 @@
 #include "easy_pool.h"
 #include "event.h"
 #include "response_head.h"
+#include "tls_watch.h"
 #include "transfer_spec.h"
 
 namespace curlnet {
@@ -134,6 +135,7 @@ class Transfer {
   std::string held_chain_;
   bool unknown_connection_ = false;
   bool certificate_requested_ = false;  // watchCertificateRequest: the server asked for one
+  TlsWatch tls_watch_;                  // staples and verification failures, per handshake
   bool head_committed_ = false;
   bool head_chunked_ = false;
   bool headers_too_big_ = false;

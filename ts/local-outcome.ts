@@ -10,6 +10,8 @@ export function localOutcome(responseCode: number): HopOutcome {
     proxyError: 0,
     sslVerifyResult: 0,
     proxySslVerifyResult: 0,
+    originTlsVerdict: 0,
+    proxyTlsVerdict: 0,
     responseCode,
     flags: DoneFlag.HeadCommitted,
     httpAuthAvail: 0,

@@ -54,9 +54,9 @@ export const enum EventType {
 /** Numbers before an event's own slots: Type, Id. */
 export const EVENT_HEADER_SLOTS = 2;
 /** The longest event's own numbers. */
-export const EVENT_NUMBERS = 13;
+export const EVENT_NUMBERS = 15;
 /** Numbers per event in a batch's Float64Array. */
-export const EVENT_STRIDE = 15;
+export const EVENT_STRIDE = 17;
 /** Entries per event in a batch's refs array. */
 export const EVENT_REFS = 6;
 
@@ -117,6 +117,8 @@ export const enum DoneField {
   BodyBytes = 10,
   PrimaryPort = 11,
   NumConnects = 12,
+  OriginTlsVerdict = 13,
+  ProxyTlsVerdict = 14,
 }
 /**
  * ErrorText: libcurl's error text ('' on success); ConnectChallenges: Proxy-Authenticate values of
@@ -124,7 +126,11 @@ export const enum DoneField {
  * PrimaryPort, NumConnects numbers), TlsInfo (libcurl's 'SSL connection using' text of the hop's
  * last TLS handshake: version / cipher / ...), CertSubject (the server certificate's subject, when
  * the hop made a new TLS connection); PeerChain: the server's certificate chain as PEM, leaf first,
- * when the certificate gate held the hop (DoneFlag CertificateHeld)
+ * when the certificate gate held the hop (DoneFlag CertificateHeld).
+ * OriginTlsVerdict/ProxyTlsVerdict: the OpenSSL X509_V_ERR_* code of the first verification failure
+ * the addon saw in the hop's origin / HTTPS-proxy handshake (X509_V_ERR_CERT_REVOKED = 23 for a
+ * stapled OCSP response that says revoked), 0 when none or when the addon cannot watch libcurl's
+ * TLS (native/tls_watch.h)
  */
 export const enum DoneRef {
   ErrorText = 0,
@@ -363,6 +369,8 @@ export const NATIVE_CONTRACT: Readonly<Record<string, Readonly<Record<string, nu
     BodyBytes: DoneField.BodyBytes,
     PrimaryPort: DoneField.PrimaryPort,
     NumConnects: DoneField.NumConnects,
+    OriginTlsVerdict: DoneField.OriginTlsVerdict,
+    ProxyTlsVerdict: DoneField.ProxyTlsVerdict,
   },
   doneRefs: {
     ErrorText: DoneRef.ErrorText,

@@ -106,6 +106,11 @@ export interface HopOutcome {
   proxyError: number;
   sslVerifyResult: number;
   proxySslVerifyResult: number;
+  /** The addon's own record of the hop's origin / HTTPS-proxy handshake: the X509_V_ERR_* code
+   * of the first verification failure (23, revoked, for a stapled OCSP response that says so);
+   * 0 when none, or when the addon cannot watch libcurl's TLS (native/tls_watch.h). */
+  originTlsVerdict: number;
+  proxyTlsVerdict: number;
   responseCode: number;
   flags: number;
   httpAuthAvail: number;
@@ -391,6 +396,8 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
         proxyError: n[s + DoneField.ProxyError],
         sslVerifyResult: n[s + DoneField.SslVerifyResult],
         proxySslVerifyResult: n[s + DoneField.ProxySslVerifyResult],
+        originTlsVerdict: n[s + DoneField.OriginTlsVerdict],
+        proxyTlsVerdict: n[s + DoneField.ProxyTlsVerdict],
         responseCode: n[s + DoneField.ResponseCode],
         flags: n[s + DoneField.Flags],
         httpAuthAvail: n[s + DoneField.HttpAuthAvail],

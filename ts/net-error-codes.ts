@@ -321,6 +321,9 @@ function netErrorKey(o: HopOutcome, context: NetErrorContext): NetErrorKey | nul
   // up to 8.19 and as 7 from 8.20.
   if (o.connectCode !== 0 && (o.connectCode < 200 || o.connectCode > 299)) return 'TUNNEL_CONNECTION_FAILED';
 
+  const watched = watchedHandshakeError(o);
+  if (watched !== null) return watched;
+
   const text = o.message;
   const usedProxy = has(o, DoneFlag.UsedProxy);
 
@@ -499,6 +502,17 @@ function tlsHandshakeError(o: HopOutcome): NetErrorKey {
   if (TEXT.tlsEof.test(text)) return 'CONNECTION_CLOSED';
   // Includes "wrong version number": TLS spoken to a plain-HTTP port.
   return 'SSL_PROTOCOL_ERROR';
+}
+
+/** The addon's own record of a failed handshake (native/tls_watch.h) outranks libcurl's report,
+ * which loses the origin's verdict when its handshake runs inside an HTTPS proxy's TLS (curl 35
+ * "SSL_ERROR_SYSCALL" / "error:00000000") and names a refused OCSP staple only as a handshake
+ * error. Consulted only for failures a handshake can cause. */
+function watchedHandshakeError(o: HopOutcome): NetErrorKey | null {
+  if (o.curlCode !== 35 && o.curlCode !== 56 && o.curlCode !== 60) return null;
+  if (o.proxyTlsVerdict !== 0) return 'PROXY_CERTIFICATE_INVALID';
+  if (o.originTlsVerdict === 0) return null;
+  return VERIFY_RESULT.get(o.originTlsVerdict) ?? 'CERT_INVALID';
 }
 
 function certificateError(o: HopOutcome): NetErrorKey {

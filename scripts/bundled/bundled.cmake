@@ -68,7 +68,7 @@ endforeach()
 target_sources(${CURL_NET_TARGET} PRIVATE "${_cn_glibc_compat}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_cn_glibc_compat}")
 
-target_compile_definitions(${CURL_NET_TARGET} PRIVATE CURL_STATICLIB CURL_NET_BUNDLED=1)
+target_compile_definitions(${CURL_NET_TARGET} PRIVATE CURL_STATICLIB CURL_NET_BUNDLED=1 CURL_NET_OPENSSL=1)
 # BEFORE: these headers must win over a system libcurl's in /usr/include.
 target_include_directories(${CURL_NET_TARGET} BEFORE PRIVATE "${_cn_deps}/include")
 target_compile_options(${CURL_NET_TARGET} PRIVATE -fvisibility=hidden -ffunction-sections -fdata-sections)

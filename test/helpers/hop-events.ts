@@ -14,6 +14,8 @@ export function outcome(fields: Partial<HopOutcome> = {}): HopOutcome {
     proxyError: 0,
     sslVerifyResult: 0,
     proxySslVerifyResult: 0,
+    originTlsVerdict: 0,
+    proxyTlsVerdict: 0,
     responseCode: 0,
     flags: 0,
     httpAuthAvail: 0,

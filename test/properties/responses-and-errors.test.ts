@@ -58,6 +58,8 @@ test('whatever libcurl reports for a hop, the error is null or a known, document
           proxyError: fc.integer({ min: 0, max: 40 }),
           sslVerifyResult: int,
           proxySslVerifyResult: int,
+          originTlsVerdict: fc.oneof(fc.constant(0), int),
+          proxyTlsVerdict: fc.oneof(fc.constant(0), int),
           responseCode: fc.oneof(fc.constant(0), fc.integer({ min: 100, max: 599 })),
           flags: fc.integer({ min: 0, max: 255 }),
           httpAuthAvail: int,
