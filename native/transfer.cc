@@ -47,7 +47,7 @@ Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, Ch
   tunnel_pending_ = !spec_->proxy.empty();
   if (spec_->body_mode == BodyMode::kBuffer) {
     upload_received_ = spec_->body.size();
-    upload_chunks_.push_back(std::move(spec_->body));
+    QueueUpload(std::move(spec_->body));
     upload_ended_ = true;
   }
 }
@@ -625,7 +625,7 @@ size_t Transfer::OnRead(char* buffer, size_t length) {
   }
   size_t copied = 0;
   uint64_t chunk_start = upload_base_;
-  for (const std::vector<char>& chunk : upload_chunks_) {
+  for (const std::vector<char>& chunk : *upload_chunks_) {  // bytes were received: it exists
     uint64_t chunk_end = chunk_start + chunk.size();
     if (upload_read_ < chunk_end) {
       size_t offset = static_cast<size_t>(upload_read_ - chunk_start);
@@ -639,10 +639,10 @@ size_t Transfer::OnRead(char* buffer, size_t length) {
   }
   if (spec_->body_mode == BodyMode::kStream) {
     // Past the replay limit, consumed bytes are released; libcurl can no longer rewind.
-    while (upload_read_ > kReplayLimit && !upload_chunks_.empty() &&
-           upload_base_ + upload_chunks_.front().size() <= upload_read_) {
-      upload_base_ += upload_chunks_.front().size();
-      upload_chunks_.pop_front();
+    while (upload_read_ > kReplayLimit && !upload_chunks_->empty() &&
+           upload_base_ + upload_chunks_->front().size() <= upload_read_) {
+      upload_base_ += upload_chunks_->front().size();
+      upload_chunks_->pop_front();
       upload_rewindable_ = false;
     }
     // Every report wakes the JS thread. libcurl 8 reads a chunked body 64 KiB at a time, so a
@@ -681,10 +681,15 @@ void Transfer::ReportUploadProgress(bool force) {
   host_->Emit(std::move(event));
 }
 
+void Transfer::QueueUpload(std::vector<char>&& bytes) {
+  if (!upload_chunks_) upload_chunks_.emplace();
+  upload_chunks_->push_back(std::move(bytes));
+}
+
 void Transfer::AppendUpload(std::vector<char>&& bytes) {
   if (upload_ended_ || bytes.empty()) return;
   upload_received_ += bytes.size();
-  upload_chunks_.push_back(std::move(bytes));
+  QueueUpload(std::move(bytes));
   if (pause_bits_ & CURLPAUSE_SEND) SetPause(0, CURLPAUSE_SEND);
 }
 

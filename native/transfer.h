@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,7 @@ class Transfer {
   bool ShouldDeferCommit(const ResponseHead& head) const;
   void CommitHead();
   void ReportUploadProgress(bool force);
+  void QueueUpload(std::vector<char>&& bytes);
   void SetPause(int bits_on, int bits_off);
 
   // The parts of Configure.
@@ -157,7 +159,9 @@ class Transfer {
   bool dirty_ = false;
 
   // Upload side. Offsets are absolute positions in the body.
-  std::deque<std::vector<char>> upload_chunks_;
+  // Made with the first body bytes: libstdc++'s deque allocates even when empty (a map and a
+  // 512-byte node), and most hops send no body.
+  std::optional<std::deque<std::vector<char>>> upload_chunks_;
   uint64_t upload_base_ = 0;      // absolute offset of upload_chunks_.front()
   uint64_t upload_read_ = 0;      // absolute offset libcurl reads next
   uint64_t upload_received_ = 0;  // bytes JS has handed over
