@@ -174,7 +174,7 @@ export function fetchWithSession(session: Session, input: string | URL | Request
         body = new ResponseBody(response, unlisten);
       }
       try {
-        resolve(new FetchResponse(body?.stream ?? null, { status: response.statusCode, statusText: response.statusMessage, headers }, finalUrl, redirected));
+        resolve(new (fetchResponseClassNow())(body?.stream ?? null, { status: response.statusCode, statusText: response.statusMessage, headers }, finalUrl, redirected));
       } catch (error) {
         unlisten();
         reject(error);
@@ -257,46 +257,57 @@ class ResponseBody {
 /** Bytes a response body stream holds before the IncomingMessage is paused. */
 const RESPONSE_QUEUE_BYTES = 64 * 1024;
 
-/** fetch()'s Response: a constructed Response has url '' and redirected false, read-only
- * getters; this subclass answers with what the fetch saw (the fragment is never part of url).
- * A getter on a subclass, not properties defined on each instance: defining them turned every
- * Response into a slow dictionary object and cost more than the rest of a small fetch. (The
- * DOM typings declare Response's members as properties, hence the untyped base.) */
-const ResponseBase = Response as unknown as new (body: ReadableStream<Uint8Array> | null, init: ResponseInit) => object;
-
-class FetchResponseImpl extends ResponseBase {
-  readonly #url: string;
-  readonly #redirected: boolean;
-
-  constructor(body: ReadableStream<Uint8Array> | null, init: ResponseInit, url: string, redirected: boolean) {
-    super(body, init);
-    const hash = url.indexOf('#');
-    this.#url = hash === -1 ? url : url.slice(0, hash);
-    this.#redirected = redirected;
-  }
-
-  get url(): string {
-    return this.#url;
-  }
-
-  get redirected(): boolean {
-    return this.#redirected;
-  }
-
-  /** A clone keeps them too (fetch's clone() copies the URL list). */
-  clone(): Response {
-    const copy = (Response.prototype.clone as () => Response).call(this);
-    Object.defineProperties(copy, {
-      url: { value: this.#url, enumerable: false, configurable: true },
-      redirected: { value: this.#redirected, enumerable: false, configurable: true },
-    });
-    return copy;
-  }
-}
-
-const FetchResponse = FetchResponseImpl as unknown as new (
+type FetchResponseClass = new (
   body: ReadableStream<Uint8Array> | null,
   init: ResponseInit,
   url: string,
   redirected: boolean,
 ) => Response;
+
+let fetchResponseClass: FetchResponseClass | null = null;
+
+/** fetch()'s Response class, defined at the first net.fetch. Touching the global Response loads
+ * Node's bundled undici, and a process that has loaded it pays for it on every download: with
+ * 64 downloads of 16 MiB in flight, net.request ran 80 full GCs instead of 3 and the JS thread
+ * spent 2.5x the CPU per GiB (event-loop delay p99 6 -> 15 ms; the same with an older curl-net
+ * whose only change is reading globalThis.Response first). net.request users never load it. */
+function fetchResponseClassNow(): FetchResponseClass {
+  if (fetchResponseClass !== null) return fetchResponseClass;
+  /* A constructed Response has url '' and redirected false, read-only getters; this subclass
+   * answers with what the fetch saw (the fragment is never part of url). A getter on a
+   * subclass, not properties defined on each instance: defining them turned every Response into
+   * a slow dictionary object and cost more than the rest of a small fetch. (The DOM typings
+   * declare Response's members as properties, hence the untyped base.) */
+  const ResponseBase = Response as unknown as new (body: ReadableStream<Uint8Array> | null, init: ResponseInit) => object;
+  class FetchResponseImpl extends ResponseBase {
+    readonly #url: string;
+    readonly #redirected: boolean;
+
+    constructor(body: ReadableStream<Uint8Array> | null, init: ResponseInit, url: string, redirected: boolean) {
+      super(body, init);
+      const hash = url.indexOf('#');
+      this.#url = hash === -1 ? url : url.slice(0, hash);
+      this.#redirected = redirected;
+    }
+
+    get url(): string {
+      return this.#url;
+    }
+
+    get redirected(): boolean {
+      return this.#redirected;
+    }
+
+    /** A clone keeps them too (fetch's clone() copies the URL list). */
+    clone(): Response {
+      const copy = (Response.prototype.clone as () => Response).call(this);
+      Object.defineProperties(copy, {
+        url: { value: this.#url, enumerable: false, configurable: true },
+        redirected: { value: this.#redirected, enumerable: false, configurable: true },
+      });
+      return copy;
+    }
+  }
+  fetchResponseClass = FetchResponseImpl as unknown as FetchResponseClass;
+  return fetchResponseClass;
+}
