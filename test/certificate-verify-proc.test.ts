@@ -8,6 +8,7 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { net, session, NetError, type CertificateVerifyRequest, type Session } from '../ts/index';
+import { bodyOrError } from './helpers/collect';
 import { trustedTestCertificates } from './helpers/tls-certs';
 
 const trust = trustedTestCertificates(test);
@@ -44,16 +45,7 @@ function fresh(): Session {
 }
 
 function get(url: string, ses: Session, options: { timeout?: number } = {}): Promise<{ body?: string; error?: NetError }> {
-  return new Promise((resolve) => {
-    const request = net.request({ url, session: ses, ...options });
-    request.on('error', (error) => resolve({ error: error as NetError }));
-    request.on('response', (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk));
-      response.on('end', () => resolve({ body }));
-    });
-    request.end();
-  });
+  return bodyOrError(net.request({ url, session: ses, ...options }));
 }
 
 test('a proc that accepts a self-signed certificate: the request succeeds; the proc saw Electron\'s request object', async (t) => {

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { net, session, NetError, type CertificateVerifyRequest, type Session } from '../ts/index';
 import { native } from '../ts/native';
 import { ocspResponse, startStaplingServer, type CertificateStatus, type StaplingServer } from './helpers/ocsp';
+import { bodyOrError } from './helpers/collect';
 import { trustedTestCertificates } from './helpers/tls-certs';
 
 const trust = trustedTestCertificates(test);
@@ -32,16 +33,7 @@ async function server(staple: Buffer | null): Promise<StaplingServer> {
 }
 
 function get(url: string, ses: Session): Promise<{ body?: string; error?: NetError }> {
-  return new Promise((resolve) => {
-    const request = net.request({ url, session: ses });
-    request.on('error', (error) => resolve({ error: error as NetError }));
-    request.on('response', (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk));
-      response.on('end', () => resolve({ body }));
-    });
-    request.end();
-  });
+  return bodyOrError(net.request({ url, session: ses }));
 }
 
 test('the openssl CLI made the responses these tests staple', (t) => {

@@ -15,6 +15,7 @@ import { net as curlNet, session, NetError, type CertificateVerifyRequest, type 
 import { leafPublicKeyPin, pinsFor } from '../ts/stages/proxy-certificate-verify';
 import type { KeyPair } from './helpers/certs';
 import { ocspResponse } from './helpers/ocsp';
+import { bodyOrError } from './helpers/collect';
 import { trustedTestCertificates } from './helpers/tls-certs';
 
 const trust = trustedTestCertificates(test);
@@ -162,16 +163,7 @@ async function throughProxy(proxy: HttpsProxy, host = 'localhost'): Promise<Sess
 }
 
 function get(url: string, ses: Session): Promise<{ body?: string; error?: NetError }> {
-  return new Promise((resolve) => {
-    const request = curlNet.request({ url, session: ses });
-    request.on('error', (error) => resolve({ error: error as NetError }));
-    request.on('response', (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk));
-      response.on('end', () => resolve({ body }));
-    });
-    request.end();
-  });
+  return bodyOrError(curlNet.request({ url, session: ses }));
 }
 
 function fingerprintOf(pair: KeyPair): string {

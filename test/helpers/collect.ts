@@ -1,5 +1,5 @@
 // Small helpers to drive a ClientRequest to completion and record what it emitted.
-import type { ClientRequest, IncomingMessage } from '../../ts/index';
+import type { ClientRequest, IncomingMessage, NetError } from '../../ts/index';
 
 export interface Outcome {
   response: IncomingMessage;
@@ -54,3 +54,16 @@ export class EventLog {
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Lets pending nextTicks, microtasks and immediates run. */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+/** Ends the request; resolves with its body as text, or with the error it failed with. */
+export function bodyOrError(request: ClientRequest): Promise<{ body?: string; error?: NetError }> {
+  return new Promise((resolve) => {
+    request.on('error', (error) => resolve({ error: error as NetError }));
+    request.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk));
+      response.on('end', () => resolve({ body }));
+    });
+    request.end();
+  });
+}
