@@ -1,5 +1,6 @@
 #include "event_sink.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace curlnet {
@@ -104,6 +105,7 @@ bool EventSink::TakeSlice(napi_env env, napi_value* numbers, napi_value* refs, b
   std::vector<Event> batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    batch.reserve(std::min(pending_.size(), kSliceEvents));
     size_t bytes = 0;
     while (!pending_.empty() && batch.size() < kSliceEvents && (batch.empty() || bytes < kSliceBytes)) {
       bytes += pending_.front().data.size();

@@ -16,7 +16,7 @@ namespace {
 // Chromium refuses response heads larger than this (net::ERR_RESPONSE_HEADERS_TOO_BIG).
 constexpr uint64_t kMaxResponseHeaderBytes = 256u * 1024u;
 // libcurl's receive and upload buffer sizes per hop.
-constexpr long kReceiveBufferSize = 512 * 1024;
+constexpr long kReceiveBufferSize = static_cast<long>(ChunkPool::kBulkCapacity);
 constexpr long kUploadBufferSize = 256 * 1024;
 // Consumed upload bytes are reported to JS in steps of kUploadReportStep (contract.json), at
 // most half of JS's kUploadWindow, so writes are released before libcurl runs dry.
@@ -504,7 +504,11 @@ size_t Transfer::OnWrite(const char* data, size_t length) {
     return CURL_WRITEFUNC_PAUSE;
   }
   if (pending_body_.capacity() == 0) {
-    pending_body_ = chunks_->Take(std::max<size_t>(length, static_cast<size_t>(kReceiveBufferSize)));
+    // Most responses are small and arrive in one write: they get a small buffer, not a
+    // receive-buffer-sized one.
+    pending_body_ = chunks_->Take(length <= ChunkPool::kSmallCapacity
+                                      ? length
+                                      : std::max<size_t>(length, static_cast<size_t>(kReceiveBufferSize)));
   }
   pending_body_.insert(pending_body_.end(), data, data + length);
   AddBody(length);
