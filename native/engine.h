@@ -74,6 +74,7 @@ class Engine : public TransferHost {
   UvHandle<uv_check_t> turn_end_;
   uv_thread_t thread_;
   bool running_ = false;
+  int thread_nice_increment_ = 0;  // read on the JS thread in Start(), applied by the curl thread
 
   CommandQueue commands_;
   EventSink sink_;

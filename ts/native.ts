@@ -181,6 +181,7 @@ let nextHopId = 1;
 export function native(): NativeBinding {
   if (binding === undefined) {
     const loaded = loadBinding() as NativeBinding;
+    warnAboutThreadNice(process.env.CURL_NET_THREAD_NICE);
     checkNativeContract(typeof loaded.contract === 'function' ? loaded.contract() : undefined, NATIVE_CONTRACT, loaded);
     loaded.init(dispatch);
     // Every command schedules the wake-up of its turn.
@@ -198,6 +199,17 @@ export function native(): NativeBinding {
     binding = wrapped as unknown as NativeBinding;
   }
   return binding;
+}
+
+/** The addon reads CURL_NET_THREAD_NICE (how much lower the curl thread's priority is than the
+ * process's) and keeps its default for a value it cannot use; this says so, once. Exported for
+ * tests. */
+export function warnAboutThreadNice(value: string | undefined): void {
+  if (value === undefined || value === '' || (/^[0-9]+$/.test(value) && Number(value) <= 19)) return;
+  process.emitWarning(
+    `CURL_NET_THREAD_NICE must be a whole number from 0 to 19 (got ${JSON.stringify(value)}); the curl thread runs at the default, 10 below the process's priority`,
+    { code: 'CURL_NET_THREAD_NICE' },
+  );
 }
 
 /** Where a loaded addon came from, for error messages. */
