@@ -183,6 +183,17 @@ async function runMultiloop(cell, cl, srv) {
   if (cell.proxy) args.push('--proxy', cell.proxy);
   if (cell.fresh) args.push('--fresh');
   if (cl.variant === 'buf512k') args.push('--bufsize', String(512 * 1024));
+  if (cl.variant === 'curl-net-headers') {
+    const sent = curlNetRequestHeaders;
+    if (!sent) return { ok: false, first_error: 'not run: the curl-net probe did not capture its request headers' };
+    // libcurl adds Accept: */* unless told not to; curl-net sends none (as Chromium).
+    if (!sent.some((line) => /^accept:/i.test(line))) args.push('--header', 'Accept:');
+    for (const line of sent) {
+      const encoding = /^accept-encoding:\s*(.*)$/i.exec(line);
+      if (encoding) args.push('--accept-encoding', encoding[1]);
+      else args.push('--header', line);
+    }
+  }
   const r = await runProcess([...pinPrefix(cell.mode), ...args], { timeoutS: (cell.timeoutS ?? 60) + 15 });
   try {
     const res = JSON.parse(r.out.trim().split('\n').pop());
@@ -306,14 +317,28 @@ async function runH2load(cell, cl, srv, tmp) {
 }
 
 // ---------------------------------------------------------------- curl-net probe
+/** What the last probe saw curl-net send for a plain GET (header lines, Host left out). */
+let curlNetRequestHeaders = null;
 async function probeCurlNet() {
   const code = `
     const t0 = Date.now();
     const m = require('./load-curl-net.cjs');
     const out = { net: typeof m.net, request: typeof m.net?.request, fetch: typeof m.net?.fetch, session: typeof m.session,
                   exports: Object.keys(m).slice(0, 30), ms: Date.now() - t0 };
-    console.log(JSON.stringify(out));
-    process.exit(0);`;
+    // The header lines curl-net sends for a plain GET, as a server reads them (for the C loop
+    // row that sends the same request).
+    const server = require('node:net').createServer((socket) => socket.once('data', (bytes) => {
+      out.requestHeaders = bytes.toString('latin1').split('\\r\\n').slice(1).filter((line) => line && !/^host:/i.test(line));
+      socket.end('HTTP/1.1 200 OK\\r\\ncontent-length: 0\\r\\nconnection: close\\r\\n\\r\\n');
+    }));
+    const done = () => { console.log(JSON.stringify(out)); process.exit(0); };
+    server.listen(0, '127.0.0.1', () => {
+      if (typeof m.net?.request !== 'function') return done();
+      const request = m.net.request('http://127.0.0.1:' + server.address().port + '/');
+      request.on('response', (response) => { response.resume(); response.on('end', done); });
+      request.on('error', done);
+      request.end();
+    });`;
   const r = await runProcess([process.execPath, '-e', code], { timeoutS: 30 });
   try {
     const p = JSON.parse(r.out.trim().split('\n').pop());
@@ -449,6 +474,7 @@ log(`${cells.length} cells, ${plan.length} client runs per round`);
 for (let round = 1; round <= opts.rounds; round++) {
   const probe = await probeCurlNet();
   data.curl_net_probe.push({ round, ...probe });
+  curlNetRequestHeaders = probe.requestHeaders ?? null;
   log(`round ${round}/${opts.rounds}: curl-net ${probe.ok ? `loads (net.request is a function, ${probe.ms} ms)` : `NOT usable: ${probe.error}`}`);
   const r0 = { t: Date.now(), m: machineCpu(), load: loadavg() };
   for (const { cell, cl } of plan) {

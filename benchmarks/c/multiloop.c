@@ -61,7 +61,11 @@ static struct {
   double timeout;
   double duration;
   char *server_pids;
-} opt = {NULL, 10000, 1, 0, 0, 0, -1, 0, 65536, NULL, NULL, 0, 120.0, 0, NULL};
+  /* --header LINE (repeatable) and --accept-encoding LIST: to send what another client sends */
+  const char *headers[32];
+  int nheaders;
+  const char *accept_encoding;
+} opt = {NULL, 10000, 1, 0, 0, 0, -1, 0, 65536, NULL, NULL, 0, 120.0, 0, NULL, {NULL}, 0, NULL};
 
 static char *upload_buf;
 static double *lat;
@@ -176,8 +180,11 @@ static void setup_easy(slot_t *s) {
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   }
+  for (int i = 0; i < opt.nheaders; i++) s->headers = curl_slist_append(s->headers, opt.headers[i]);
+  if (opt.accept_encoding) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, opt.accept_encoding);
+  if (opt.nheaders > 0 && opt.upload <= 0) curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
   if (opt.upload > 0) {
-    s->headers = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+    s->headers = curl_slist_append(s->headers, "Transfer-Encoding: chunked");
     s->headers = curl_slist_append(s->headers, "Expect:");
     s->headers = curl_slist_append(s->headers, "Content-Type: application/octet-stream");
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
@@ -271,6 +278,8 @@ int main(int argc, char **argv) {
     else if (TAKE("--timeout")) opt.timeout = atof(v);
     else if (TAKE("--duration")) opt.duration = atof(v);
     else if (TAKE("--server-pids")) opt.server_pids = strdup(v);
+    else if (TAKE("--header")) { if (opt.nheaders < 32) opt.headers[opt.nheaders++] = v; }
+    else if (TAKE("--accept-encoding")) opt.accept_encoding = v;
     else { fprintf(stderr, "multiloop: unknown or incomplete option %s\n", a); return 2; }
   }
   if (!opt.url || opt.n < 1 || opt.c < 1) { fprintf(stderr, "multiloop: --url, --n >= 1 and --c >= 1 are required\n"); return 2; }

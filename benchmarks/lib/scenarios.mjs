@@ -20,6 +20,9 @@ const BUNDLED = [
 // The JS-thread cost of the webRequest stages: the same adapter with one onBeforeSendHeaders
 // listener that answers at once (lib/curl-net-session.mjs).
 const WEBREQUEST_HOOK = { client: 'curl-net-request', variant: 'webrequest' };
+// The C loop sending the header lines curl-net sends (captured by the round's probe): how much
+// of the curl thread's cost above the plain C loop is the request itself.
+const C_LOOP_SAME_REQUEST = { client: 'c-multiloop', variant: 'curl-net-headers' };
 
 const NODE_H2 = [
   { client: 'curl-net-request' },
@@ -50,6 +53,7 @@ export function clientLabel(c) {
   if (c.variant === 'proxy') label = 'node:https via CONNECT tunnel agent';
   if (c.variant === 'buf16k') label += ' (16 KiB buffer)';
   if (c.variant === 'buf512k') label += ' (512 KiB buffer)';
+  if (c.variant === 'curl-net-headers') label += ", curl-net's request headers";
   if (c.variant === 'webrequest') label += ', one onBeforeSendHeaders listener';
   if (c.variant === 'cookies0') label += ', useSessionCookies, empty store';
   if (c.variant === 'cookies50') label += ', useSessionCookies, 50 cookies sent';
@@ -82,7 +86,7 @@ export function buildCells(cfg, srv) {
       add({
         id: `h1-${body}-c${c}`, scenario: `h1-${body}`, title: `HTTP/1.1 GET, ${body === '12b' ? '12 B' : '64 KiB'} body, c=${c}`,
         c, unit: 'rps', op: 'get', url: `${srv.urls.h1}${path}`, expectBytes: bytes, servers: ['nginx'], ...small,
-        clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'wrk' }, ...(c === 64 ? [...BUNDLED, WEBREQUEST_HOOK] : [])],
+        clients: [...NODE_H1, { client: 'c-multiloop' }, { client: 'curl-cli' }, { client: 'wrk' }, ...(c === 64 && body === '12b' ? [...BUNDLED, WEBREQUEST_HOOK, C_LOOP_SAME_REQUEST] : c === 64 ? [...BUNDLED, WEBREQUEST_HOOK] : [])],
       }, c === 64 ? keyModes : ['pinned']);
     }
   }
