@@ -29,6 +29,10 @@ interface ProxyStats {
   connects: string[];
   forwarded: string[];
   proxyAuthorization: string[];
+  /** Handshakes begun (the proxy's certificate chosen), whether or not they completed. */
+  handshakes: number;
+  /** SHA-256 fingerprints of the certificates shown on connections that carried a request. */
+  certificatesThatCarriedRequests: string[];
 }
 
 interface HttpsProxy {
@@ -44,7 +48,15 @@ interface HttpsProxy {
 }
 
 async function startHttpsProxy(pair: KeyPair, stapling = false): Promise<HttpsProxy> {
-  const stats: ProxyStats = { tlsConnections: 0, silentConnections: 0, connects: [], forwarded: [], proxyAuthorization: [] };
+  const stats: ProxyStats = {
+    tlsConnections: 0,
+    silentConnections: 0,
+    connects: [],
+    forwarded: [],
+    proxyAuthorization: [],
+    handshakes: 0,
+    certificatesThatCarriedRequests: [],
+  };
   let server: https.Server;
   let rotation: KeyPair[] = [];
   let next = 0;
@@ -55,6 +67,7 @@ async function startHttpsProxy(pair: KeyPair, stapling = false): Promise<HttpsPr
       cert: keyPair.cert,
       // Called once per handshake (curl sends SNI for a host name such as localhost).
       SNICallback: (_name, done) => {
+        stats.handshakes += 1;
         if (rotation.length === 0) return done(null, undefined);
         const pick = rotation[next++ % rotation.length];
         done(null, tls.createSecureContext({ key: pick.key, cert: pick.cert }));
@@ -72,7 +85,10 @@ async function startHttpsProxy(pair: KeyPair, stapling = false): Promise<HttpsPr
     server.on('secureConnection', (socket: TLSSocket) => {
       stats.tlsConnections += 1;
       let bytes = 0;
-      socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      socket.on('data', (chunk: Buffer) => {
+        if (bytes === 0) stats.certificatesThatCarriedRequests.push((socket.getCertificate() as { fingerprint256: string }).fingerprint256);
+        bytes += chunk.length;
+      });
       socket.on('close', () => {
         if (bytes === 0) stats.silentConnections += 1;
       });
@@ -346,13 +362,25 @@ test('a proxy that shows another key on every connection cannot make a request l
     calls += 1;
     callback(request.certificate.fingerprint === trusted ? 0 : -2);
   });
-  // Probes (two: verified, then not) get the accepted key; the hop's own connection gets the
-  // other one, fails the pin, and the proxy is probed again: a bounded number of times.
+  // Meant: probes (two: verified, then not) get the accepted key; the hop's own connection gets
+  // the other one, fails the pin, and the proxy is probed again, a bounded number of times (at
+  // most 4 rounds of 3 handshakes). The proxy picks keys by the order of its handshakes, though,
+  // and under load that order slips against the client's rounds (traces: a round with one
+  // handshake, two handshakes completing in one slot), so a hop may land on the accepted key
+  // (the request then goes through, rightly) or a probe on the other one (the proc refuses
+  // it: net::ERR_FAILED). What must hold whatever the order: the request ends, within the
+  // bound, and nothing is ever sent over a connection that showed a key the proc did not accept.
   const { error } = await get(origin.url, ses);
-  t.is(error?.message, 'net::ERR_PROXY_CERTIFICATE_INVALID');
-  t.is(calls, 1);
-  t.deepEqual(proxy.stats.forwarded, []);
-  t.true(proxy.stats.tlsConnections <= 12, `${proxy.stats.tlsConnections} connections`);
+  t.true(proxy.stats.handshakes <= 12, `${proxy.stats.handshakes} handshakes`);
+  t.true(calls >= 1 && calls <= 4, `${calls} proc calls`);
+  const trustedOnTheWire = new X509Certificate(trust.certs.selfSigned.cert).fingerprint256;
+  for (const shown of proxy.stats.certificatesThatCarriedRequests) t.is(shown, trustedOnTheWire);
+  if (error === undefined) {
+    t.is(proxy.stats.forwarded.length, 1);
+  } else {
+    t.true(['net::ERR_PROXY_CERTIFICATE_INVALID', 'net::ERR_FAILED'].includes(error.message), error.message);
+    t.deepEqual(proxy.stats.forwarded, []);
+  }
 });
 
 test('setCertificateVerifyProc and closeAllConnections forget proxy verdicts', async (t) => {
