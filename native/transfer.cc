@@ -544,12 +544,20 @@ size_t Transfer::OnEncodedWrite(const char* data, size_t length) {
 
 bool Transfer::DecodeIntoWindow(const char** input, size_t* input_size) {
   // Decoded in steps, so that a chunk decoding to little does not cost a window-sized buffer.
+  // resize() zero-fills each step before the decoder writes it, so a body that has been small
+  // so far starts with small steps (and a small buffer), doubling while the decoder fills them:
+  // a compressed response of a few hundred bytes used to zero 64 KiB of a 512 KiB buffer.
   constexpr uint64_t kDecodeStep = 64 * 1024;
+  constexpr uint64_t kFirstSmallDecodeStep = 4 * 1024;
+  const bool small_so_far = body_bytes_ < ChunkPool::kSmallCapacity;
+  uint64_t step_limit = small_so_far ? kFirstSmallDecodeStep : kDecodeStep;
   for (;;) {
     uint64_t window = host_->ResponseWindow();
     if (unacknowledged_ >= window) return true;
-    size_t step = static_cast<size_t>(std::min(window - unacknowledged_, kDecodeStep));
-    if (pending_body_.capacity() == 0) pending_body_ = chunks_->Take(static_cast<size_t>(kReceiveBufferSize));
+    size_t step = static_cast<size_t>(std::min(window - unacknowledged_, step_limit));
+    if (pending_body_.capacity() == 0) {
+      pending_body_ = chunks_->Take(small_so_far ? ChunkPool::kSmallCapacity : static_cast<size_t>(kReceiveBufferSize));
+    }
     size_t start = pending_body_.size();
     pending_body_.resize(start + step);
     size_t produced = decoder_->Decode(input, input_size, pending_body_.data() + start, step);
@@ -560,6 +568,7 @@ bool Transfer::DecodeIntoWindow(const char** input, size_t* input_size) {
       return false;
     }
     if (produced < step) return false;
+    step_limit = std::min(step_limit * 2, kDecodeStep);
   }
 }
 
