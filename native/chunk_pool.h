@@ -4,7 +4,7 @@
 // chunk, so transfers neither allocate nor page-fault fresh memory per chunk.
 //
 // Two size classes, because a small response must not take a bulk-sized buffer: at 64 small
-// responses in flight the bulk class (kMaxIdle of them) overflowed, and every response then
+// responses in flight the 32 idle bulk buffers (kMaxIdleBulk) overflowed, and every response then
 // cost a 512 KiB malloc on the curl thread and its free on the JS thread (another thread's
 // arena, with coalescing) -- the largest allocation cost on both threads.
 #pragma once
