@@ -30,8 +30,10 @@ export const clientCertificate: StageFactory = (control: HopControl): Stage => n
 class ClientCertificateStage implements Stage {
   /** The listener's choice, for the origin it was made for. */
   private _chosen: { origin: string; identity: ClientIdentity } | null = null;
-  private readonly _asked = new Set<string>();
-  private readonly _probed = new Set<string>();
+  /** Origins whose listeners were asked, and origins probed for a certificate request; made
+   * on first use, since nearly every request needs neither. */
+  private _asked: Set<string> | null = null;
+  private _probed: Set<string> | null = null;
   /** The failure a diagnostic hop is finding the cause of. */
   private _probing: NetError | null = null;
   private _sent = false;
@@ -74,8 +76,8 @@ class ClientCertificateStage implements Stage {
     const error = netErrorFromOutcome(outcome);
     if (error === null) return undefined;
     if (error.code === 'ERR_SSL_CLIENT_AUTH_CERT_NEEDED') return this._ask(error);
-    if (AMBIGUOUS.has(error.code) && !this._probed.has(url.origin) && state.body.canReplay()) {
-      this._probed.add(url.origin);
+    if (AMBIGUOUS.has(error.code) && !this._probed?.has(url.origin) && state.body.canReplay()) {
+      (this._probed ??= new Set()).add(url.origin);
       this._probing = error;
       this._control.restart({ kind: 'certificate' });
       return 'handled';
@@ -92,8 +94,8 @@ class ClientCertificateStage implements Stage {
   private _ask(error: NetError): Verdict {
     const control = this._control;
     const url = control.state.url;
-    if (this._asked.has(url.origin) || !control.state.body.canReplay()) return undefined;
-    this._asked.add(url.origin);
+    if (this._asked?.has(url.origin) || !control.state.body.canReplay()) return undefined;
+    (this._asked ??= new Set()).add(url.origin);
     let answered = false;
     const callback = (certificate?: ClientCertificate | null): void => {
       if (answered) return;

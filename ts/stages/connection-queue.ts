@@ -23,48 +23,62 @@ function hostKey(url: URL): string {
   return `${url.hostname}:${url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port}`;
 }
 
+/** A class rather than an object of closures: each request pays for one small object. */
+class ConnectionQueue implements Stage {
+  /** The slot the current hop holds: its host key and the limit it was taken under (null: none). */
+  private slotKey: string | null = null;
+  private slotLimit = 0;
+
+  constructor(private readonly control: HopControl) {}
+
+  beforeHop(draft: HopDraft): void | Promise<void> {
+    const state = this.control.state;
+    const limit = state.session._perHostLimit;
+    // A hop answered in this process (a protocol handler, file:) takes no connection.
+    if (draft.local !== undefined) return;
+    if ((limit > 0 || state.session._totalLimit > 0) && ignoresConnectionsLimit(state.options.url)) {
+      draft.flags |= HopFlag.IgnoreLimits;
+      return;
+    }
+    if (limit <= 0) return;
+    const key = hostKey(state.url);
+    const queue = state.session._hostQueue;
+    if (queue.isMultiplexed(key)) return;
+    if (queue.tryTake(key, limit)) {
+      this.slotKey = key;
+      this.slotLimit = limit;
+      return;
+    }
+    return new Promise<void>((resolve) => {
+      queue.wait(key, state.options.priority, () => {
+        if (this.control.finished) return false;
+        this.slotKey = key;
+        this.slotLimit = limit;
+        resolve();
+        return true;
+      });
+    });
+  }
+
+  onHead(head: HopHead): undefined {
+    if (head.httpVersionMajor >= 2 && this.slotKey !== null && libcurlMultiplexes()) {
+      this.control.state.session._hostQueue.markMultiplexed(this.slotKey);
+    }
+    return undefined;
+  }
+
+  onHopEnd(): void {
+    const key = this.slotKey;
+    if (key === null) return;
+    this.slotKey = null;
+    this.control.state.session._hostQueue.release(key, this.slotLimit);
+  }
+}
+
 export const connectionQueue: StageFactory = (control: HopControl): Stage | null => {
-  const state = control.state;
+  const session = control.state.session;
   // No limit when the request starts: nothing to queue for and nothing to ignore (a limit set
   // later applies to requests started after it).
-  if (state.session._perHostLimit <= 0 && state.session._totalLimit <= 0) return null;
-  /** The slot the current hop holds (host key and the limit it was taken under). */
-  let slot: { key: string; limit: number } | null = null;
-  return {
-    beforeHop(draft: HopDraft): void | Promise<void> {
-      const limit = state.session._perHostLimit;
-      // A hop answered in this process (a protocol handler, file:) takes no connection.
-      if (draft.local !== undefined) return;
-      if ((limit > 0 || state.session._totalLimit > 0) && ignoresConnectionsLimit(state.options.url)) {
-        draft.flags |= HopFlag.IgnoreLimits;
-        return;
-      }
-      if (limit <= 0) return;
-      const key = hostKey(state.url);
-      const queue = state.session._hostQueue;
-      if (queue.isMultiplexed(key)) return;
-      if (queue.tryTake(key, limit)) {
-        slot = { key, limit };
-        return;
-      }
-      return new Promise<void>((resolve) => {
-        queue.wait(key, state.options.priority, () => {
-          if (control.finished) return false;
-          slot = { key, limit };
-          resolve();
-          return true;
-        });
-      });
-    },
-    onHead(head: HopHead): undefined {
-      if (head.httpVersionMajor >= 2 && slot !== null && libcurlMultiplexes()) state.session._hostQueue.markMultiplexed(slot.key);
-      return undefined;
-    },
-    onHopEnd(): void {
-      if (slot === null) return;
-      const { key, limit } = slot;
-      slot = null;
-      state.session._hostQueue.release(key, limit);
-    },
-  };
+  if (session._perHostLimit <= 0 && session._totalLimit <= 0) return null;
+  return new ConnectionQueue(control);
 };

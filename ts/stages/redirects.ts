@@ -8,52 +8,58 @@ import type { HopHead } from '../native';
 import { headersToStrip, isRedirectStatus, MAX_REDIRECTS, redirectMethod, redirectSafety, redirectTarget } from '../redirect';
 import type { HopControl, Stage, Verdict } from './stage';
 
-export function redirects(control: HopControl): Stage {
-  const state = control.state;
-  let count = 0;
+/** A class rather than an object of closures: each request pays for one small object. */
+class Redirects implements Stage {
+  private count = 0;
 
-  return {
-    onHead(head: HopHead): Verdict {
-      if (!isRedirectStatus(head.statusCode)) return undefined;
-      const location = rawHeaderValue(head.rawHeaders, 'location');
-      if (location === undefined) return undefined;
-      const from = state.url;
-      const target = redirectTarget(location, from);
-      if (target === null) return fail(netError('ERR_INVALID_REDIRECT'));
-      if (count >= MAX_REDIRECTS) return fail(netError('ERR_TOO_MANY_REDIRECTS'));
-      const policy = state.options.redirect;
-      if (policy === 'error') return fail(new Error("Attempted to redirect, but redirect policy was 'error'"));
-      const newMethod = redirectMethod(head.statusCode, state.method);
-      let follow = policy === 'follow';
-      control.pendingRedirect = policy === 'manual' ? () => (follow = true) : () => undefined;
-      try {
-        control.emit('redirect', head.statusCode, newMethod, target.href, redirectHeaders(head.rawHeaders));
-      } finally {
-        control.pendingRedirect = null;
-      }
-      if (control.finished) return 'handled';
-      if (!follow) return fail(new Error('Redirect was cancelled'));
-      let safety = redirectSafety(target);
-      // A scheme the session's protocol handlers answer is a known one.
-      if (safety === 'unknown-scheme' && state.session._protocolIfCreated?.isProtocolHandled(target.protocol.slice(0, -1))) safety = 'ok';
-      if (safety !== 'ok') return fail(netError(safety === 'unsafe' ? 'ERR_UNSAFE_REDIRECT' : 'ERR_UNKNOWN_URL_SCHEME'));
-      const toGet = newMethod === 'GET' && state.method !== 'GET';
-      if (toGet) state.body.drop();
-      else if (!state.body.canReplay()) return fail(netError('ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED'));
-      const crossOrigin = target.origin !== from.origin;
-      state.headers = strippedHeaders(state.headers, toGet, crossOrigin, from, target);
-      count += 1;
-      state.url = target;
-      state.method = newMethod;
-      control.restart({ kind: 'redirect', from, to: target, crossOrigin });
-      return 'handled';
-    },
-  };
+  constructor(private readonly control: HopControl) {}
 
-  function fail(error: Error): Verdict {
-    control.fail(error);
+  onHead(head: HopHead): Verdict {
+    if (!isRedirectStatus(head.statusCode)) return undefined;
+    const location = rawHeaderValue(head.rawHeaders, 'location');
+    if (location === undefined) return undefined;
+    const control = this.control;
+    const state = control.state;
+    const from = state.url;
+    const target = redirectTarget(location, from);
+    if (target === null) return this.fail(netError('ERR_INVALID_REDIRECT'));
+    if (this.count >= MAX_REDIRECTS) return this.fail(netError('ERR_TOO_MANY_REDIRECTS'));
+    const policy = state.options.redirect;
+    if (policy === 'error') return this.fail(new Error("Attempted to redirect, but redirect policy was 'error'"));
+    const newMethod = redirectMethod(head.statusCode, state.method);
+    let follow = policy === 'follow';
+    control.pendingRedirect = policy === 'manual' ? () => (follow = true) : () => undefined;
+    try {
+      control.emit('redirect', head.statusCode, newMethod, target.href, redirectHeaders(head.rawHeaders));
+    } finally {
+      control.pendingRedirect = null;
+    }
+    if (control.finished) return 'handled';
+    if (!follow) return this.fail(new Error('Redirect was cancelled'));
+    let safety = redirectSafety(target);
+    // A scheme the session's protocol handlers answer is a known one.
+    if (safety === 'unknown-scheme' && state.session._protocolIfCreated?.isProtocolHandled(target.protocol.slice(0, -1))) safety = 'ok';
+    if (safety !== 'ok') return this.fail(netError(safety === 'unsafe' ? 'ERR_UNSAFE_REDIRECT' : 'ERR_UNKNOWN_URL_SCHEME'));
+    const toGet = newMethod === 'GET' && state.method !== 'GET';
+    if (toGet) state.body.drop();
+    else if (!state.body.canReplay()) return this.fail(netError('ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED'));
+    const crossOrigin = target.origin !== from.origin;
+    state.headers = strippedHeaders(state.headers, toGet, crossOrigin, from, target);
+    this.count += 1;
+    state.url = target;
+    state.method = newMethod;
+    control.restart({ kind: 'redirect', from, to: target, crossOrigin });
     return 'handled';
   }
+
+  private fail(error: Error): Verdict {
+    this.control.fail(error);
+    return 'handled';
+  }
+}
+
+export function redirects(control: HopControl): Stage {
+  return new Redirects(control);
 }
 
 /** The application's headers for the hop after a redirect: body headers go when the method

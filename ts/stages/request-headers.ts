@@ -27,60 +27,69 @@ function secureAcceptEncoding(): string {
   return secureEncodings;
 }
 
-export function requestHeaders(control: HopControl): Stage {
-  const state = control.state;
-  const options = state.options;
-  const initiator = initiatorOf(options.origin ?? options.headers.get('origin')?.wire);
+/** A class rather than an object of closures: each request pays for one small object. */
+class RequestHeaders implements Stage {
+  private readonly initiator: URL | null;
   /** Sec-Fetch-Site: the least trusted relation over the redirect chain. */
-  let site: FetchSite = fetchSite(initiator, options.url);
+  private site: FetchSite;
 
-  return {
-    beforeHop(draft: HopDraft): void {
-      const url = state.url;
-      const headers = state.headers;
-      const lines = draft.lines;
-      const trustworthy = isPotentiallyTrustworthy(url);
-      for (const [key, header] of headers) {
-        if (key === 'referer') continue;
-        if (trustworthy && key.startsWith('sec-fetch-')) continue;
-        lines.push(`${header.name}: ${header.wire}`);
-      }
-      if (!headers.has('user-agent')) lines.push(`User-Agent: ${state.session.getUserAgent()}`);
-      if (options.origin !== undefined && !headers.has('origin') && state.method !== 'GET' && state.method !== 'HEAD') {
-        // Fetch adds Origin to requests that may change state when there is an initiator.
-        lines.push(`Origin: ${initiator === null ? 'null' : initiator.origin}`);
-      }
-      const acceptLanguage = state.session._acceptLanguage;
-      if (acceptLanguage !== undefined && !headers.has('accept-language')) lines.push(`Accept-Language: ${acceptLanguage}`);
-      const referer = headers.get('referer');
-      if (referer !== undefined) {
-        const computed = computeReferrer(new URL(referer.wire), url, options.referrerPolicy);
-        if (computed !== null) lines.push(`${referer.name}: ${computed}`);
-      }
-      if (trustworthy) {
-        const meta = requestedFetchMetadata(options.headers);
-        lines.push(`Sec-Fetch-Site: ${site}`, `Sec-Fetch-Mode: ${meta.mode}`, `Sec-Fetch-Dest: ${meta.dest}`);
-        if (meta.user) lines.push('Sec-Fetch-User: ?1');
-      }
-      const secure = url.protocol === 'https:';
-      if (secure) {
-        // Electron raises a request exempt from the connection limits to the highest priority.
-        const priority = ignoresConnectionsLimit(options.url) ? 'highest' : options.priority;
-        if (!headers.has('priority')) {
-          // Only HTTP/2 carries it in Chromium; libcurl cannot vary headers by the negotiated
-          // version, so every https hop gets it (docs/api.md).
-          const value = priorityHeader(priority, options.priorityIncremental);
-          if (value !== null) lines.push(`priority: ${value}`);
-        }
-        draft.extras.streamWeight = streamWeight(priority);
-      }
-      draft.acceptEncoding = secure ? secureAcceptEncoding() : ACCEPT_ENCODING_PLAIN;
-    },
+  constructor(private readonly control: HopControl) {
+    const options = control.state.options;
+    this.initiator = initiatorOf(options.origin ?? options.headers.get('origin')?.wire);
+    this.site = fetchSite(this.initiator, options.url);
+  }
 
-    onRestart(reason: Restart): void {
-      if (reason.kind === 'redirect') site = lessTrusted(site, fetchSite(initiator, reason.to));
-    },
-  };
+  beforeHop(draft: HopDraft): void {
+    const state = this.control.state;
+    const options = state.options;
+    const url = state.url;
+    const headers = state.headers;
+    const lines = draft.lines;
+    const trustworthy = isPotentiallyTrustworthy(url);
+    for (const [key, header] of headers) {
+      if (key === 'referer') continue;
+      if (trustworthy && key.startsWith('sec-fetch-')) continue;
+      lines.push(`${header.name}: ${header.wire}`);
+    }
+    if (!headers.has('user-agent')) lines.push(`User-Agent: ${state.session.getUserAgent()}`);
+    if (options.origin !== undefined && !headers.has('origin') && state.method !== 'GET' && state.method !== 'HEAD') {
+      // Fetch adds Origin to requests that may change state when there is an initiator.
+      lines.push(`Origin: ${this.initiator === null ? 'null' : this.initiator.origin}`);
+    }
+    const acceptLanguage = state.session._acceptLanguage;
+    if (acceptLanguage !== undefined && !headers.has('accept-language')) lines.push(`Accept-Language: ${acceptLanguage}`);
+    const referer = headers.get('referer');
+    if (referer !== undefined) {
+      const computed = computeReferrer(new URL(referer.wire), url, options.referrerPolicy);
+      if (computed !== null) lines.push(`${referer.name}: ${computed}`);
+    }
+    if (trustworthy) {
+      const meta = requestedFetchMetadata(options.headers);
+      lines.push(`Sec-Fetch-Site: ${this.site}`, `Sec-Fetch-Mode: ${meta.mode}`, `Sec-Fetch-Dest: ${meta.dest}`);
+      if (meta.user) lines.push('Sec-Fetch-User: ?1');
+    }
+    const secure = url.protocol === 'https:';
+    if (secure) {
+      // Electron raises a request exempt from the connection limits to the highest priority.
+      const priority = ignoresConnectionsLimit(options.url) ? 'highest' : options.priority;
+      if (!headers.has('priority')) {
+        // Only HTTP/2 carries it in Chromium; libcurl cannot vary headers by the negotiated
+        // version, so every https hop gets it (docs/api.md).
+        const value = priorityHeader(priority, options.priorityIncremental);
+        if (value !== null) lines.push(`priority: ${value}`);
+      }
+      draft.extras.streamWeight = streamWeight(priority);
+    }
+    draft.acceptEncoding = secure ? secureAcceptEncoding() : ACCEPT_ENCODING_PLAIN;
+  }
+
+  onRestart(reason: Restart): void {
+    if (reason.kind === 'redirect') this.site = lessTrusted(this.site, fetchSite(this.initiator, reason.to));
+  }
+}
+
+export function requestHeaders(control: HopControl): Stage {
+  return new RequestHeaders(control);
 }
 
 function initiatorOf(origin: unknown): URL | null {
