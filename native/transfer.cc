@@ -115,6 +115,11 @@ bool Transfer::Configure(std::string* error) {
     return false;
   }
   curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
+  // libcurl keeps its own copies of the URL and of every header line (curl_slist_append), so
+  // the spec's would only hold memory for as long as the response stays open (issue #16: RSS
+  // per open request).
+  std::vector<std::string>().swap(spec_->headers);
+  std::string().swap(spec_->url);
   return true;
 }
 
