@@ -42,9 +42,19 @@ bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:",
 Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, ChunkPool* chunks,
                    std::unique_ptr<TransferSpec> spec)
     : host_(host), session_(session), pool_(pool), chunks_(chunks), spec_(std::move(spec)) {
+  facts_.id = spec_->id;
+  facts_.session_id = spec_->session_id;
+  facts_.flags = spec_->flags;
+  facts_.body_mode = spec_->body_mode;
+  facts_.via_proxy = !spec_->proxy.empty();
+  facts_.http_auth = spec_->extras.http_auth != 0;
+  facts_.proxy_auth = spec_->extras.proxy_auth != 0;
+  facts_.watch_certificate_request = spec_->extras.watch_certificate_request != 0;
+  facts_.certificate_gate = spec_->extras.certificate_gate;
+  facts_.accepted_chains = std::move(spec_->extras.accepted_chains);
   // Header blocks before the connection is ready (CURLOPT_PREREQFUNCTION) can only be
   // responses to a proxy's CONNECT. A reused tunnel has none.
-  tunnel_pending_ = !spec_->proxy.empty();
+  tunnel_pending_ = facts_.via_proxy;
   if (spec_->body_mode == BodyMode::kBuffer) {
     upload_received_ = spec_->body.size();
     QueueUpload(std::move(spec_->body));
@@ -115,11 +125,9 @@ bool Transfer::Configure(std::string* error) {
     return false;
   }
   curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
-  // libcurl keeps its own copies of the URL and of every header line (curl_slist_append), so
-  // the spec's would only hold memory for as long as the response stays open (issue #16: RSS
-  // per open request).
-  std::vector<std::string>().swap(spec_->headers);
-  std::string().swap(spec_->url);
+  // libcurl has its own copies of every string option and header line (curl_slist_append);
+  // what the spec still decides is in facts_.
+  spec_.reset();
   return true;
 }
 
@@ -384,7 +392,7 @@ bool Transfer::PassesCertificateGate(curl_socket_t fd) {
     }
     chain = *known;
   }
-  std::string_view accepted = spec_->extras.accepted_chains;
+  std::string_view accepted = facts_.accepted_chains;
   while (!accepted.empty()) {
     size_t end = accepted.find('|');
     std::string_view one = accepted.substr(0, end);
@@ -407,8 +415,7 @@ size_t Transfer::HeaderCallback(char* data, size_t size, size_t count, void* sel
 bool Transfer::ShouldDeferCommit(const ResponseHead& head) const {
   // When libcurl holds credentials it may answer this challenge itself and read another
   // block; the challenge only becomes the response if libcurl gives up (body or completion).
-  return (head.status == 401 && spec_->extras.http_auth != 0) ||
-         (head.status == 407 && spec_->extras.proxy_auth != 0);
+  return (head.status == 401 && facts_.http_auth) || (head.status == 407 && facts_.proxy_auth);
 }
 
 void Transfer::CommitHead() {
@@ -436,7 +443,7 @@ void Transfer::CommitHead() {
   // Nothing reads the block once it is the response (trailers are ignored).
   event.text[kHeadRefFields] = std::move(head.fields);
   event.text[kHeadRefReason] = head.reason;
-  if (spec_->flags & kFlagPeerAddress) {
+  if (facts_.flags & kFlagPeerAddress) {
     // libcurl's own copy of the connection's peer: a getinfo, no system call.
     char* ip = nullptr;
     if (curl_easy_getinfo(easy_, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr) event.text[kHeadRefPrimaryIp] = ip;
@@ -655,7 +662,7 @@ size_t Transfer::OnRead(char* buffer, size_t length) {
     }
     chunk_start = chunk_end;
   }
-  if (spec_->body_mode == BodyMode::kStream) {
+  if (facts_.body_mode == BodyMode::kStream) {
     // Past the replay limit, consumed bytes are released; libcurl can no longer rewind.
     while (upload_read_ > kReplayLimit && !upload_chunks_->empty() &&
            upload_base_ + upload_chunks_->front().size() <= upload_read_) {
@@ -725,7 +732,7 @@ void Transfer::Flush() {
     event.data.swap(pending_body_);
     host_->Emit(std::move(event));
   }
-  if (spec_->body_mode == BodyMode::kStream && upload_read_ > upload_reported_) {
+  if (facts_.body_mode == BodyMode::kStream && upload_read_ > upload_reported_) {
     Event event(EventType::kUploadConsumed, id());
     event.num[kUploadConsumedBytes] = static_cast<double>(upload_read_ - upload_reported_);
     upload_reported_ = upload_read_;
@@ -756,7 +763,7 @@ void Transfer::EmitDone(Event&& done) {
 int Transfer::DebugCallback(CURL*, curl_infotype type, char* data, size_t size, void* self) {
   Transfer* transfer = static_cast<Transfer*>(self);
   if (type == CURLINFO_SSL_DATA_IN) {
-    if (transfer->spec_->extras.watch_certificate_request != 0 && size >= 4 && static_cast<unsigned char>(data[0]) == 13) {
+    if (transfer->facts_.watch_certificate_request && size >= 4 && static_cast<unsigned char>(data[0]) == 13) {
       transfer->certificate_requested_ = true;
     }
     return 0;
@@ -773,16 +780,16 @@ int Transfer::DebugCallback(CURL*, curl_infotype type, char* data, size_t size, 
 Event Transfer::BuildDone(CURLcode result) {
   Event event(EventType::kDone, id());
   if (!decode_error_.empty()) result = CURLE_BAD_CONTENT_ENCODING;
-  CaptureOutcome(easy_, result, error_buffer_, (spec_->flags & kFlagObserved) != 0, &event);
+  CaptureOutcome(easy_, result, error_buffer_, (facts_.flags & kFlagObserved) != 0, &event);
   if (!decode_error_.empty()) event.text[kDoneRefErrorText] = "Error while processing content unencoding: " + decode_error_;
   event.text[kDoneRefConnectChallenges] = connect_challenges_;
-  if (spec_->flags & kFlagObserved) event.text[kDoneRefTlsInfo] = tls_info_;
+  if (facts_.flags & kFlagObserved) event.text[kDoneRefTlsInfo] = tls_info_;
   event.text[kDoneRefPeerChain] = held_chain_;
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
   if (head_committed_) flags |= kDoneHeadCommitted;
   if (headers_too_big_) flags |= kDoneHeadersTooBig;
   if (head_chunked_) flags |= kDoneResponseChunked;
-  if (!spec_->proxy.empty()) flags |= kDoneUsedProxy;
+  if (facts_.via_proxy) flags |= kDoneUsedProxy;
   if (!upload_rewindable_) flags |= kDoneUploadNotRewindable;
   if (multiple_locations_) flags |= kDoneMultipleLocations;
   if (multiple_content_length_) flags |= kDoneMultipleContentLength;

@@ -55,8 +55,8 @@ class Transfer {
   bool Configure(std::string* error);
 
   CURL* easy() const { return easy_; }
-  uint32_t id() const { return spec_->id; }
-  uint32_t session_id() const { return spec_->session_id; }
+  uint32_t id() const { return facts_.id; }
+  uint32_t session_id() const { return facts_.session_id; }
   class SessionMulti* session() const { return session_; }
 
   // Commands from JS, applied on the curl thread.
@@ -95,7 +95,7 @@ class Transfer {
   size_t OnRead(char* buffer, size_t length);
   int OnSeek(curl_off_t offset);
 
-  bool GateOn() const { return spec_->extras.certificate_gate != 0; }
+  bool GateOn() const { return facts_.certificate_gate != 0; }
   bool PassesCertificateGate(curl_socket_t fd);
   bool ShouldDeferCommit(const ResponseHead& head) const;
   void CommitHead();
@@ -116,7 +116,22 @@ class Transfer {
   class SessionMulti* session_;  // outlives the transfer (Engine's member order)
   EasyPool* pool_;               // outlives the transfer (Engine's member order)
   ChunkPool* chunks_;            // the event sink's, which outlives the engine's transfers
+  // The hop as JS sent it; freed by Configure once libcurl holds its own copies (an open
+  // response would otherwise keep most of a kilobyte of URL, header lines and credentials).
   std::unique_ptr<TransferSpec> spec_;
+  // What the spec still decides after Configure.
+  struct HopFacts {
+    uint32_t id = 0;
+    uint32_t session_id = 0;
+    uint32_t flags = 0;  // SpecFlags (contract.h)
+    BodyMode body_mode = BodyMode::kNone;
+    bool via_proxy = false;
+    bool http_auth = false;   // libcurl holds server credentials (may answer a 401 itself)
+    bool proxy_auth = false;  // likewise for a 407
+    bool watch_certificate_request = false;
+    long certificate_gate = 0;
+    std::string accepted_chains;
+  } facts_;
   // Taken from pool_ by Configure; on destruction detached from session_ and given back.
   CURL* easy_ = nullptr;
   curl_slist* header_list_ = nullptr;
