@@ -63,9 +63,15 @@ void Addon::StopEngine() {
 Napi::Value Addon::InitEngine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (engine_) return env.Undefined();
-  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "init(dispatcher) needs a function");
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "init(dispatcher, threadNiceIncrement) needs a function");
+  // ts/native.ts parses and validates CURL_NET_THREAD_NICE; anything else here is a caller bug.
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "init(dispatcher, threadNiceIncrement) needs a number");
+  double nice = info[1].As<Napi::Number>().DoubleValue();
+  if (!(nice >= 0 && nice <= 19) || nice != static_cast<int>(nice)) {
+    throw Napi::RangeError::New(env, "threadNiceIncrement must be a whole number from 0 to 19");
+  }
   auto engine = std::make_unique<Engine>();
-  if (engine->Start(env, info[0]) != napi_ok) {
+  if (engine->Start(env, info[0], static_cast<int>(nice)) != napi_ok) {
     throw Napi::Error::New(env, "curl-net: could not start the curl thread");
   }
   engine_ = std::move(engine);

@@ -25,7 +25,8 @@ class Engine : public TransferHost {
   ~Engine() override;
 
   // JS thread.
-  napi_status Start(napi_env env, napi_value dispatcher);
+  // thread_nice_increment: how many nice levels below the process the curl thread runs (0-19).
+  napi_status Start(napi_env env, napi_value dispatcher, int thread_nice_increment);
   // Queues a command. The curl thread only looks at the queue after Wake(): the JS side wakes
   // it once per turn of its own, not once per command, so one burst of JS work (many requests
   // started, many acknowledgements) costs the curl thread one wake-up.

@@ -93,3 +93,55 @@ for (const bad of ['-5', '20', 'abc', '+3', ' 3', '3.5', '99999999999999999999']
     t.true(report.warnings[0].message.includes(JSON.stringify(bad)));
   });
 }
+
+// A worker has its own curl thread, and its own process.env when given one: the setting is read
+// from the environment's process.env (ts/native.ts), not from the process's C environment.
+const workerScript = `
+const fs = require('node:fs');
+const { Worker } = require('node:worker_threads');
+const { net } = require(${JSON.stringify(packageRoot)});
+function niceOf(task) {
+  const stat = fs.readFileSync('/proc/self/task/' + task + '/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+function curlThreads() {
+  return fs.readdirSync('/proc/self/task')
+    .filter((task) => fs.readFileSync('/proc/self/task/' + task + '/comm', 'utf8').trim() === 'curl-net')
+    .map(niceOf).sort((a, b) => a - b);
+}
+const fetchBody = (url) => new Promise((resolve, reject) => {
+  const request = net.request(url);
+  request.on('response', (response) => { let body = ''; response.on('data', (c) => { body += c; }); response.on('end', () => resolve(body)); });
+  request.on('error', reject);
+  request.end();
+});
+const workerCode = 'const { parentPort, workerData } = require("node:worker_threads");' +
+  'const { net } = require(workerData.root);' +
+  'const request = net.request(workerData.url);' +
+  'request.on("response", (response) => { let body = ""; response.on("data", (c) => { body += c; }); response.on("end", () => { parentPort.postMessage(body); }); });' +
+  'request.end();';
+(async () => {
+  const main = await fetchBody(process.argv[1]);
+  const worker = new Worker(workerCode, {
+    eval: true,
+    workerData: { root: ${JSON.stringify(packageRoot)}, url: process.argv[1] },
+    env: { ...process.env, CURL_NET_THREAD_NICE: '4' },
+  });
+  const inWorker = await new Promise((resolve) => worker.once('message', resolve));
+  const threads = curlThreads();
+  await worker.terminate();
+  console.log(JSON.stringify({ main, inWorker, threads, cEnvironment: process.env.CURL_NET_THREAD_NICE ?? null }));
+  process.exit(0);
+})();
+`;
+
+test('a worker given CURL_NET_THREAD_NICE in its own env runs its curl thread at that increment', async (t) => {
+  const childEnv = { ...process.env };
+  delete childEnv.CURL_NET_THREAD_NICE;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', workerScript, server.url], { encoding: 'utf8', env: childEnv });
+  const report = JSON.parse(stdout.trim().split('\n').pop()!) as { main: string; inWorker: string; threads: number[]; cEnvironment: string | null };
+  t.is(report.main, 'served');
+  t.is(report.inWorker, 'served');
+  t.is(report.cEnvironment, null);
+  t.deepEqual(report.threads, [4, 10]);
+});

@@ -35,7 +35,8 @@ export {
 } from './native-contract';
 
 export interface NativeBinding {
-  init(dispatch: (numbers: ArrayBuffer, refs: unknown[], more: boolean) => void): void;
+  /** Starts the curl thread; it lowers its own priority by threadNiceIncrement (0-19). */
+  init(dispatch: (numbers: ArrayBuffer, refs: unknown[], more: boolean) => void, threadNiceIncrement: number): void;
   /** The next slice of pending events, when a delivery said there were more. */
   pull(): [ArrayBuffer, unknown[], boolean] | undefined;
   start(
@@ -181,9 +182,8 @@ let nextHopId = 1;
 export function native(): NativeBinding {
   if (binding === undefined) {
     const loaded = loadBinding() as NativeBinding;
-    warnAboutThreadNice(process.env.CURL_NET_THREAD_NICE);
     checkNativeContract(typeof loaded.contract === 'function' ? loaded.contract() : undefined, NATIVE_CONTRACT, loaded);
-    loaded.init(dispatch);
+    loaded.init(dispatch, threadNiceIncrement(process.env.CURL_NET_THREAD_NICE));
     // Every command schedules the wake-up of its turn.
     const wrapped: Record<string, unknown> = {};
     for (const name of ['init', 'ref', 'unref', 'wake', 'versions', 'pull', 'contract', 'gssapiUnavailable'] as const) {
@@ -201,16 +201,21 @@ export function native(): NativeBinding {
   return binding;
 }
 
-/** The addon reads CURL_NET_THREAD_NICE (how much lower the curl thread's priority is than the
- * process's) and keeps its default for a value it cannot use; this says so, once. Exported for
- * tests. */
-export function warnAboutThreadNice(value: string | undefined): void {
-  if (value === undefined || value === '' || (/^[0-9]+$/.test(value) && Number(value) <= 19)) return;
+/** How much lower than the process's the curl thread's priority is (its nice increment, applied
+ * by the curl thread itself; native/engine.cc says why). CURL_NET_THREAD_NICE overrides the
+ * default of 10 with a whole number from 0 (the process's priority) to 19; any other value keeps
+ * the default and says so, once. */
+function threadNiceIncrement(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_THREAD_NICE_INCREMENT;
+  if (/^[0-9]+$/.test(value) && Number(value) <= 19) return Number(value);
   process.emitWarning(
-    `CURL_NET_THREAD_NICE must be a whole number from 0 to 19 (got ${JSON.stringify(value)}); the curl thread runs at the default, 10 below the process's priority`,
+    `CURL_NET_THREAD_NICE must be a whole number from 0 to 19 (got ${JSON.stringify(value)}); the curl thread runs at the default, ${DEFAULT_THREAD_NICE_INCREMENT} below the process's priority`,
     { code: 'CURL_NET_THREAD_NICE' },
   );
+  return DEFAULT_THREAD_NICE_INCREMENT;
 }
+
+const DEFAULT_THREAD_NICE_INCREMENT = 10;
 
 /** Where a loaded addon came from, for error messages. */
 function addonFile(addon: unknown): string {
