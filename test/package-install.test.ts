@@ -176,7 +176,7 @@ function viaBinding(url, caFile) {
           else done.resolve({ status: f[i * 13 + 8], body: bodies.get(id) || '' });
         }
       }
-    });
+    }, 10);
   }
   return new Promise((resolve, reject) => {
     const id = nextId++;
