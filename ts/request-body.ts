@@ -18,25 +18,31 @@ export interface UploadSink {
   endUpload(): void;
 }
 
+/** Streamed mode's state, made when streaming starts: most requests never stream, and an open
+ * request keeps its body object for as long as it lives. */
+class StreamState {
+  /** What was sent so far, for a repeated hop; null once it outgrew STREAM_REPLAY_LIMIT. */
+  copy: Buffer[] | null = [];
+  copyBytes = 0;
+  ended = false;
+  sent = 0;
+  consumed = 0;
+  held: Array<{ end: number; callback: WriteCallback }> = [];
+  /** Writes that arrived while no hop could take them (the proxy was being planned). */
+  waiting: Array<{ chunk: Buffer; callback: WriteCallback }> = [];
+}
+
 export class RequestBody {
   /** Streamed (chunked) rather than buffered until end(). */
   private _streamed = false;
   private _written = false;
 
   // Buffered mode: collected until end().
-  private _chunks: Buffer[] = [];
+  private _chunks: Buffer[] | null = null;
   private _length = 0;
   private _buffer: Buffer | null = null;
 
-  // Streamed mode.
-  private _copy: Buffer[] | null = [];
-  private _copyBytes = 0;
-  private _ended = false;
-  private _sent = 0;
-  private _consumed = 0;
-  private _held: Array<{ end: number; callback: WriteCallback }> = [];
-  /** Writes that arrived while no hop could take them (the proxy was being planned). */
-  private _waiting: Array<{ chunk: Buffer; callback: WriteCallback }> = [];
+  private _stream: StreamState | null = null;
 
   get streamed(): boolean {
     return this._streamed;
@@ -49,7 +55,7 @@ export class RequestBody {
 
   /** The whole streamed body has been handed over (end() was called). */
   get ended(): boolean {
-    return this._ended;
+    return this._stream !== null && this._stream.ended;
   }
 
   /** The buffered body, or null when there is none (or it is streamed). */
@@ -65,24 +71,26 @@ export class RequestBody {
   /** The one answer to "can this body be sent again": a buffered body always; a streamed one
    * once it has ended and while it was small enough to keep. */
   canReplay(): boolean {
-    return !this._streamed || (this._ended && this._copy !== null);
+    const stream = this._stream;
+    return !this._streamed || (stream !== null && stream.ended && stream.copy !== null);
   }
 
   startStreaming(): void {
     this._streamed = true;
+    this._stream ??= new StreamState();
   }
 
   /** Buffered mode: keeps a chunk until end(). */
   append(chunk: Buffer): void {
     this._written = true;
-    this._chunks.push(chunk);
+    (this._chunks ??= []).push(chunk);
     this._length += chunk.length;
   }
 
   /** Buffered mode: end() was called. */
   seal(): void {
-    this._buffer = this._written ? Buffer.concat(this._chunks, this._length) : null;
-    this._chunks = [];
+    this._buffer = this._chunks !== null ? Buffer.concat(this._chunks, this._length) : null;
+    this._chunks = null;
   }
 
   /** A redirect turned the method into GET: no body from here on. */
@@ -94,56 +102,64 @@ export class RequestBody {
   /** Streamed mode: a chunk from write(). */
   write(sink: UploadSink, chunk: Buffer, callback: WriteCallback): void {
     this._written = true;
+    const stream = (this._stream ??= new StreamState());
     const target = sink.uploadTarget;
     if (target !== 'hop') {
-      if (target === 'wait') this._waiting.push({ chunk, callback });
+      if (target === 'wait') stream.waiting.push({ chunk, callback });
       else callback();
       return;
     }
-    if (this._copy !== null) {
-      this._copyBytes += chunk.length;
-      if (this._copyBytes > STREAM_REPLAY_LIMIT) this._copy = null;
-      else this._copy.push(chunk);
+    if (stream.copy !== null) {
+      stream.copyBytes += chunk.length;
+      if (stream.copyBytes > STREAM_REPLAY_LIMIT) stream.copy = null;
+      else stream.copy.push(chunk);
     }
     if (chunk.length === 0) {
       callback();
       return;
     }
     sink.writeUpload(chunk);
-    this._sent += chunk.length;
+    stream.sent += chunk.length;
     // With the new chunk, this much waits for libcurl to take it.
-    if (this._sent - this._consumed <= UPLOAD_WINDOW) callback();
-    else this._held.push({ end: this._sent, callback });
+    if (stream.sent - stream.consumed <= UPLOAD_WINDOW) callback();
+    else stream.held.push({ end: stream.sent, callback });
   }
 
   /** Streamed mode: end() was called. */
   end(sink: UploadSink): void {
-    this._ended = true;
+    (this._stream ??= new StreamState()).ended = true;
     if (sink.uploadTarget === 'hop') sink.endUpload();
   }
 
   /** A new hop can take bytes: what waited goes first. */
   flushWaiting(sink: UploadSink): void {
-    for (const waiting of this._waiting.splice(0)) this.write(sink, waiting.chunk, waiting.callback);
+    if (this._stream === null) return;
+    for (const waiting of this._stream.waiting.splice(0)) this.write(sink, waiting.chunk, waiting.callback);
   }
 
   /** A repeated hop of a streamed body: sends what was kept. */
   replay(sink: UploadSink): void {
-    for (const chunk of this._copy ?? []) sink.writeUpload(chunk);
-    if (this._ended) sink.endUpload();
+    const stream = this._stream;
+    if (stream === null) return;
+    for (const chunk of stream.copy ?? []) sink.writeUpload(chunk);
+    if (stream.ended) sink.endUpload();
   }
 
   /** The curl thread took this many more upload bytes. */
   consumed(bytes: number): void {
-    this._consumed += bytes;
-    while (this._held.length > 0 && this._held[0].end - this._consumed <= UPLOAD_WINDOW) {
-      this._held.shift()!.callback();
+    const stream = this._stream;
+    if (stream === null) return;
+    stream.consumed += bytes;
+    while (stream.held.length > 0 && stream.held[0].end - stream.consumed <= UPLOAD_WINDOW) {
+      stream.held.shift()!.callback();
     }
   }
 
   /** The request is over: nobody waits on a write() callback any more. */
   releaseWriters(): void {
-    for (const held of this._held.splice(0)) held.callback();
-    for (const waiting of this._waiting.splice(0)) waiting.callback();
+    const stream = this._stream;
+    if (stream === null) return;
+    for (const held of stream.held.splice(0)) held.callback();
+    for (const waiting of stream.waiting.splice(0)) waiting.callback();
   }
 }
