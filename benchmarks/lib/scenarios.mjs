@@ -78,6 +78,10 @@ export function buildCells(cfg, srv) {
   };
   const keyModes = ['pinned', 'unpinned'];
   const only = (list) => cfg.only == null || cfg.only.some((s) => list.includes(s));
+  // A name that selects nothing is a typo (a cell id such as dl-1g instead of dl), not an
+  // empty selection: say so rather than silently running less.
+  const unknown = (cfg.only ?? []).filter((s) => !SCENARIO_NAMES.includes(s));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${SCENARIO_NAMES.join(', ')}`);
 
   // S1: many small GETs over HTTP/1.1 keep-alive, 12 B and 64 KiB bodies.
   for (const [body, path, bytes] of [['12b', '/hello', SIZES.small], ['64k', '/64k', SIZES.k64]]) {
@@ -204,6 +208,9 @@ export function buildCells(cfg, srv) {
   }
   return cells;
 }
+
+/** What --scenarios selects by: the names the only([...]) calls in buildCells test. */
+export const SCENARIO_NAMES = ['h1', 'h1-12b', 'h1-64k', 'h2', 'dl', 'ul', 'tls', 'proxy', 'eld', 'cookies', 'busy', 'openloop', 'open'];
 
 // Targets of issue #16 ("speed, round two"), each evaluated on one cell. kind 'ratio': median of
 // per-round ratios `of` / best `vs` (best = the highest reference for a minimum, the lowest for a
