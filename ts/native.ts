@@ -201,6 +201,8 @@ export function native(): NativeBinding {
   return binding;
 }
 
+const DEFAULT_THREAD_NICE_INCREMENT = 10;
+
 /** How much lower than the process's the curl thread's priority is (its nice increment, applied
  * by the curl thread itself; native/engine.cc says why). CURL_NET_THREAD_NICE overrides the
  * default of 10 with a whole number from 0 (the process's priority) to 19; any other value keeps
@@ -214,8 +216,6 @@ function threadNiceIncrement(value: string | undefined): number {
   );
   return DEFAULT_THREAD_NICE_INCREMENT;
 }
-
-const DEFAULT_THREAD_NICE_INCREMENT = 10;
 
 /** Where a loaded addon came from, for error messages. */
 function addonFile(addon: unknown): string {

@@ -9,7 +9,6 @@ import { MAX_URL_CHARS } from '../request-limits';
 import { isPortAllowed } from '../restricted-ports';
 import type { HopControl, HopDraft, Stage } from './stage';
 
-/** A class rather than an object of closures: each request pays for one small object. */
 class Admission implements Stage {
   constructor(private readonly control: HopControl) {}
 

@@ -23,7 +23,6 @@ function hostKey(url: URL): string {
   return `${url.hostname}:${url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port}`;
 }
 
-/** A class rather than an object of closures: each request pays for one small object. */
 class ConnectionQueue implements Stage {
   /** The slot the current hop holds: its host key and the limit it was taken under (null: none). */
   private slotKey: string | null = null;

@@ -9,7 +9,6 @@ import type { HopControl, HopDraft, Stage, Verdict } from './stage';
 
 const NO_FALLBACKS: ProxyHop[] = [];
 
-/** A class rather than an object of closures: each request pays for one small object. */
 class ProxyRouting implements Stage {
   /** Proxies still to try for this hop, in order. */
   private fallbacks: ProxyHop[] = NO_FALLBACKS;

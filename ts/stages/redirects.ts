@@ -8,7 +8,6 @@ import type { HopHead } from '../native';
 import { headersToStrip, isRedirectStatus, MAX_REDIRECTS, redirectMethod, redirectSafety, redirectTarget } from '../redirect';
 import type { HopControl, Stage, Verdict } from './stage';
 
-/** A class rather than an object of closures: each request pays for one small object. */
 class Redirects implements Stage {
   private count = 0;
 

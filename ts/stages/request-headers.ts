@@ -27,7 +27,6 @@ function secureAcceptEncoding(): string {
   return secureEncodings;
 }
 
-/** A class rather than an object of closures: each request pays for one small object. */
 class RequestHeaders implements Stage {
   private readonly initiator: URL | null;
   /** Sec-Fetch-Site: the least trusted relation over the redirect chain. */
