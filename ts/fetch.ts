@@ -3,6 +3,7 @@
 // redirect mode rejecting).
 import { Readable } from 'node:stream';
 import { ClientRequest } from './client-request';
+import { fetchResponseClassNow, ResponseBody } from './fetch-response';
 import type { IncomingMessage } from './incoming-message';
 import { kAllowNonHttpProtocols } from './request-options';
 import type { Session } from './session';
@@ -163,9 +164,6 @@ export function fetchWithSession(session: Session, input: string | URL | Request
       redirected = true;
     });
     client.on('response', (response: IncomingMessage) => {
-      const headers = new Headers();
-      const raw = response.rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
       const nullBody = NULL_BODY_STATUSES.has(response.statusCode) || method === 'HEAD';
       if (nullBody) {
         unlisten();
@@ -174,7 +172,8 @@ export function fetchWithSession(session: Session, input: string | URL | Request
         body = new ResponseBody(response, unlisten);
       }
       try {
-        resolve(new (fetchResponseClassNow())(body?.stream ?? null, { status: response.statusCode, statusText: response.statusMessage, headers }, finalUrl, redirected));
+        const head = { status: response.statusCode, statusText: response.statusMessage, rawHeaders: response.rawHeaders };
+        resolve(new (fetchResponseClassNow())(body, head, finalUrl, redirected));
       } catch (error) {
         unlisten();
         reject(error);
@@ -187,127 +186,4 @@ export function fetchWithSession(session: Session, input: string | URL | Request
       client.end();
     }
   });
-}
-
-/** The response body as a WHATWG stream, read from the IncomingMessage directly: chunks are
- * enqueued as they arrive, the IncomingMessage is paused while the stream's queue is full (which
- * stops acknowledgements, so the curl thread stops reading: backpressure down to the socket),
- * and cancelling the stream destroys the response. Cheaper than Readable.toWeb(), whose adapter
- * adds listeners and a strategy object per response. */
-class ResponseBody {
-  readonly stream: ReadableStream<Uint8Array>;
-  private _controller!: ReadableStreamDefaultController<Uint8Array>;
-  private _settled = false;
-
-  constructor(
-    private readonly _response: IncomingMessage,
-    /** Called once the body is over, however it ended. */
-    private readonly _onSettled: () => void,
-  ) {
-    const response = _response;
-    this.stream = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this._controller = controller;
-          response.on('data', (chunk: Buffer) => {
-            if (this._settled) return; // cancelled or aborted: what still arrives is dropped
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            if ((controller.desiredSize ?? 1) <= 0) response.pause();
-          });
-          response.once('end', () => {
-            if (this._settle()) controller.close();
-          });
-          response.once('error', (error) => {
-            if (this._settle()) controller.error(error);
-          });
-          // Destroyed without an error (the request was aborted): the body ends in an
-          // AbortError, as with Readable.toWeb().
-          response.once('close', () => {
-            if (this._settle()) controller.error(new DOMException('The operation was aborted.', 'AbortError'));
-          });
-        },
-        pull: () => {
-          if (response.isPaused()) response.resume();
-        },
-        cancel: (reason) => {
-          this._settle();
-          response.destroy(reason instanceof Error ? reason : undefined);
-        },
-      },
-      { highWaterMark: RESPONSE_QUEUE_BYTES, size: (chunk) => chunk.byteLength },
-    );
-  }
-
-  /** The fetch's signal was aborted while the body was being read: the body ends with the
-   * signal's reason, as fetch specifies, and the transfer stops. */
-  abort(reason: unknown): void {
-    if (this._settle()) this._controller.error(reason);
-    this._response.destroy();
-  }
-
-  /** True the first time: the body's end is decided. */
-  private _settle(): boolean {
-    if (this._settled) return false;
-    this._settled = true;
-    this._onSettled();
-    return true;
-  }
-}
-
-/** Bytes a response body stream holds before the IncomingMessage is paused. */
-const RESPONSE_QUEUE_BYTES = 64 * 1024;
-
-type FetchResponseClass = new (
-  body: ReadableStream<Uint8Array> | null,
-  init: ResponseInit,
-  url: string,
-  redirected: boolean,
-) => Response;
-
-let fetchResponseClass: FetchResponseClass | null = null;
-
-/** fetch()'s Response class, defined at the first net.fetch. Touching the global Response loads
- * Node's bundled undici, and a process that has loaded it pays for it on every download: with
- * 64 downloads of 16 MiB in flight, net.request ran 80 full GCs instead of 3 and the JS thread
- * spent 2.5x the CPU per GiB (event-loop delay p99 6 -> 15 ms; the same with an older curl-net
- * whose only change is reading globalThis.Response first). net.request users never load it. */
-function fetchResponseClassNow(): FetchResponseClass {
-  if (fetchResponseClass !== null) return fetchResponseClass;
-  /* A constructed Response has url '' and redirected false, read-only getters; this subclass
-   * answers with what the fetch saw (the fragment is never part of url). A getter on a
-   * subclass, not properties defined on each instance: defining them turned every Response into
-   * a slow dictionary object and cost more than the rest of a small fetch. (The DOM typings
-   * declare Response's members as properties, hence the untyped base.) */
-  const ResponseBase = Response as unknown as new (body: ReadableStream<Uint8Array> | null, init: ResponseInit) => object;
-  class FetchResponseImpl extends ResponseBase {
-    readonly #url: string;
-    readonly #redirected: boolean;
-
-    constructor(body: ReadableStream<Uint8Array> | null, init: ResponseInit, url: string, redirected: boolean) {
-      super(body, init);
-      const hash = url.indexOf('#');
-      this.#url = hash === -1 ? url : url.slice(0, hash);
-      this.#redirected = redirected;
-    }
-
-    get url(): string {
-      return this.#url;
-    }
-
-    get redirected(): boolean {
-      return this.#redirected;
-    }
-
-    /** A clone keeps them too (fetch's clone() copies the URL list). */
-    clone(): Response {
-      const copy = (Response.prototype.clone as () => Response).call(this);
-      Object.defineProperties(copy, {
-        url: { value: this.#url, enumerable: false, configurable: true },
-        redirected: { value: this.#redirected, enumerable: false, configurable: true },
-      });
-      return copy;
-    }
-  }
-  fetchResponseClass = FetchResponseImpl as unknown as FetchResponseClass;
-  return fetchResponseClass;
 }

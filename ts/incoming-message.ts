@@ -41,6 +41,7 @@ export class IncomingMessage extends Readable {
   private _flow: ResponseFlowControl | null;
   private _pushed = 0;
   private _unacknowledged = 0;
+  private _bodyComplete = false;
 
   /** @internal */
   constructor(head: HopHead, flow: ResponseFlowControl) {
@@ -97,7 +98,13 @@ export class IncomingMessage extends Readable {
   /** @internal The body is complete. */
   _finish(): void {
     this._flow = null;
+    this._bodyComplete = true;
     this.push(null);
+  }
+
+  /** @internal Every byte of the body has arrived (read or not). */
+  get bodyComplete(): boolean {
+    return this._bodyComplete;
   }
 
   override _read(): void {
