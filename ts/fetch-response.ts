@@ -37,7 +37,9 @@ export class ResponseBody {
     _response.once('error', (error) => this._fail(error));
     // Destroyed without an error (the request was aborted): the body ends in an AbortError,
     // as with Readable.toWeb().
-    _response.once('close', () => this._fail(new DOMException('The operation was aborted.', 'AbortError')));
+    _response.once('close', () => {
+      if (!this._settled) this._fail(new DOMException('The operation was aborted.', 'AbortError'));
+    });
   }
 
   /** Every byte of the body, in one buffer of its own. */
