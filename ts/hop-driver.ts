@@ -12,7 +12,7 @@ import type { RequestBody, UploadSink } from './request-body';
 import type { Session } from './session';
 import { DIRECT_HOP, ProxyHop } from './session-proxy';
 import type { HopControl, HopDraft, HopState, LocalHop, Restart, Stage, StageFactory, Verdict } from './stages/stage';
-import { wireProblem } from './wire-validation';
+import { wireProblem, type HopWireStrings } from './wire-validation';
 import { observeRequest, RequestObserver } from './observability/request-observer';
 
 /** What the driver needs from the ClientRequest it serves. */
@@ -228,13 +228,7 @@ export class HopDriver implements HopListener, ResponseFlowControl, UploadSink, 
         method,
         url: wireUrl,
         headerLines: draft.lines,
-        credentials: [
-          { what: 'user name', value: extras.username },
-          { what: 'password', value: extras.password },
-          { what: 'proxy user name', value: extras.proxyUsername },
-          { what: 'proxy password', value: extras.proxyPassword },
-          { what: 'proxy address', value: state.proxy.url },
-        ],
+        credentials: wireCredentials(extras, state.proxy.url),
       }) ??
       requestHeadProblem({
         method,
@@ -521,3 +515,20 @@ function urlForWire(url: URL): string {
 }
 
 export type { ProxyHop };
+
+const NO_WIRE_CREDENTIALS: HopWireStrings['credentials'] = Object.freeze([]);
+
+/** The credentials a hop sends, for wireProblem(); most hops have none (and no proxy), and
+ * then no list is made for them. */
+function wireCredentials(extras: HopDraft['extras'], proxyUrl: string): HopWireStrings['credentials'] {
+  if (extras.username === undefined && extras.password === undefined && extras.proxyUsername === undefined && extras.proxyPassword === undefined && proxyUrl === '') {
+    return NO_WIRE_CREDENTIALS;
+  }
+  return [
+    { what: 'user name', value: extras.username },
+    { what: 'password', value: extras.password },
+    { what: 'proxy user name', value: extras.proxyUsername },
+    { what: 'proxy password', value: extras.proxyPassword },
+    { what: 'proxy address', value: proxyUrl },
+  ];
+}

@@ -37,6 +37,14 @@ export function requestHeadBytes(head: MeasuredHead): number {
   return total;
 }
 
+/** requestHeadBytes() in UTF-16 code units, which need no encoding to count. */
+function requestHeadUnits(head: MeasuredHead): number {
+  let total = head.method.length + 1 + head.url.length + ' HTTP/1.1\r\n'.length + 2;
+  for (const line of head.headerLines) total += line.length + 2;
+  if (head.withCredentials) total += head.url.length;
+  return total;
+}
+
 /** libcurl 8 silently drops a header whose value is 300 KiB or longer (its parser's
  * MAX_HTTP_RESP_HEADER_SIZE, which also bounds request header fields): such a value is refused
  * up front, on every libcurl, rather than lost. */
@@ -52,6 +60,9 @@ export function requestHeadProblem(head: MeasuredHead): string | null {
       return `the value of header ${line.slice(0, Math.min(colon, 64))} is ${valueBytes} bytes; at most ${MAX_HEADER_VALUE_BYTES} can be sent (libcurl drops longer ones)`;
     }
   }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most heads are far below the limit on that bound
+  // alone, without asking the native side for each string's byte length.
+  if (3 * requestHeadUnits(head) <= MAX_REQUEST_HEAD_BYTES) return null;
   const bytes = requestHeadBytes(head);
   if (bytes <= MAX_REQUEST_HEAD_BYTES) return null;
   return `the request head would be ${bytes} bytes; at most ${MAX_REQUEST_HEAD_BYTES} can be sent (libcurl's 1 MiB limit, less room for the headers it adds)`;
