@@ -144,11 +144,11 @@ type FetchResponseClass = new (body: ResponseBody | null, head: FetchResponseHea
 
 let fetchResponseClass: FetchResponseClass | null = null;
 
-/** rawHeaders as the [name, value] pairs a HeadersInit can be. */
-function headerList(rawHeaders: string[]): [string, string][] {
-  const list: [string, string][] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) list.push([rawHeaders[i], rawHeaders[i + 1]]);
-  return list;
+/** A Headers filled from rawHeaders, repeated names appended in order. */
+function headersFrom(rawHeaders: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) headers.append(rawHeaders[i], rawHeaders[i + 1]);
+  return headers;
 }
 
 /** fetch()'s Response class, defined at the first net.fetch. Touching the global Response loads
@@ -191,30 +191,25 @@ export function fetchResponseClassNow(): FetchResponseClass {
     /** Made once the body is wanted as a stream (or read twice): the Response that answers
      * for the body from then on. */
     #inner: ResponseLike | null = null;
-    /** The headers as received, until .headers is first read (a Headers object costs 2-4 µs to
-     * fill); null once it has been, and for a null-body response, whose base holds them. */
-    #rawHeaders: string[] | null;
+    /** The headers as received; a Headers object (2-4 µs to fill) is made at the first
+     * .headers. A null-body response's are the base's. */
+    readonly #rawHeaders: readonly string[];
     #headers: Headers | null = null;
 
     constructor(body: ResponseBody | null, head: FetchResponseHead, url: string, redirected: boolean) {
       // What the base does with its headers itself (clone, blob's type) it does only for a
       // null body: this class answers for any other body through the inner Response.
-      super(null, { status: head.status, statusText: head.statusText, headers: body === null ? headerList(head.rawHeaders) : undefined });
+      super(null, { status: head.status, statusText: head.statusText, headers: body === null ? headersFrom(head.rawHeaders) : undefined });
       const hash = url.indexOf('#');
       this.#url = hash === -1 ? url : url.slice(0, hash);
       this.#redirected = redirected;
       this.#body = body;
-      this.#rawHeaders = body === null ? null : head.rawHeaders;
+      this.#rawHeaders = head.rawHeaders;
     }
 
     override get headers(): Headers {
-      if (this.#rawHeaders === null) return this.#headers ?? super.headers;
-      const headers = new Headers();
-      const raw = this.#rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-      this.#headers = headers;
-      this.#rawHeaders = null;
-      return headers;
+      if (this.#body === null) return super.headers;
+      return (this.#headers ??= headersFrom(this.#rawHeaders));
     }
 
     get url(): string {

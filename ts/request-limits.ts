@@ -30,18 +30,19 @@ export interface MeasuredHead {
 
 /** Bytes of the head as curl-net hands it to libcurl, counted on the high side. */
 export function requestHeadBytes(head: MeasuredHead): number {
-  const urlBytes = Buffer.byteLength(head.url);
-  let total = Buffer.byteLength(head.method) + 1 + urlBytes + ' HTTP/1.1\r\n'.length + 2;
-  for (const line of head.headerLines) total += Buffer.byteLength(line) + 2;
-  if (head.withCredentials) total += urlBytes;
-  return total;
+  return headSize(head, Buffer.byteLength);
 }
 
 /** requestHeadBytes() in UTF-16 code units, which need no encoding to count. */
 function requestHeadUnits(head: MeasuredHead): number {
-  let total = head.method.length + 1 + head.url.length + ' HTTP/1.1\r\n'.length + 2;
-  for (const line of head.headerLines) total += line.length + 2;
-  if (head.withCredentials) total += head.url.length;
+  return headSize(head, (text) => text.length);
+}
+
+function headSize(head: MeasuredHead, size: (text: string) => number): number {
+  const url = size(head.url);
+  let total = size(head.method) + 1 + url + ' HTTP/1.1\r\n'.length + 2;
+  for (const line of head.headerLines) total += size(line) + 2;
+  if (head.withCredentials) total += url;
   return total;
 }
 

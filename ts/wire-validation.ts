@@ -8,10 +8,11 @@
 // The rules are Chromium's: a header name is an RFC 7230 token; a header value may hold
 // anything but NUL, CR and LF (HttpUtil::IsValidHeaderValue); the method is a token.
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const TOKEN_CHAR = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]";
+const TOKEN = new RegExp(`^${TOKEN_CHAR}+$`);
 const FRAMING = /[\0\r\n]/;
 /** A whole `Name: value` line that may be sent: token name, value without NUL, CR or LF. */
-const SENDABLE_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\0\r\n]*$/;
+const SENDABLE_LINE = new RegExp(`^${TOKEN_CHAR}+:[^\\0\\r\\n]*$`);
 
 /** An RFC 7230 token (header name, method). */
 export function isToken(value: string): boolean {
