@@ -19,13 +19,16 @@ function niceOf(task) {
   const stat = fs.readFileSync('/proc/self/task/' + task + '/stat', 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
+function commOf(task) {
+  // A thread listed a moment ago may have exited since (a sanitizer's or V8's helper).
+  try { return fs.readFileSync('/proc/self/task/' + task + '/comm', 'utf8').trim(); } catch { return ''; }
+}
 const request = net.request(process.argv[1]);
 request.on('response', (response) => {
   let body = '';
   response.on('data', (chunk) => { body += chunk; });
   response.on('end', () => {
-    const curl = fs.readdirSync('/proc/self/task')
-      .filter((task) => fs.readFileSync('/proc/self/task/' + task + '/comm', 'utf8').trim() === 'curl-net');
+    const curl = fs.readdirSync('/proc/self/task').filter((task) => commOf(task) === 'curl-net');
     setImmediate(() => {
       console.log(JSON.stringify({ body, main: niceOf(process.pid), curl: curl.map(niceOf), warnings }));
       process.exit(0);
@@ -104,9 +107,13 @@ function niceOf(task) {
   const stat = fs.readFileSync('/proc/self/task/' + task + '/stat', 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
+function commOf(task) {
+  // A thread listed a moment ago may have exited since (a sanitizer's or V8's helper).
+  try { return fs.readFileSync('/proc/self/task/' + task + '/comm', 'utf8').trim(); } catch { return ''; }
+}
 function curlThreads() {
   return fs.readdirSync('/proc/self/task')
-    .filter((task) => fs.readFileSync('/proc/self/task/' + task + '/comm', 'utf8').trim() === 'curl-net')
+    .filter((task) => commOf(task) === 'curl-net')
     .map(niceOf).sort((a, b) => a - b);
 }
 const fetchBody = (url) => new Promise((resolve, reject) => {
