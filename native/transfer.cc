@@ -24,6 +24,16 @@ static_assert(kUploadReportStep * 2 <= kUploadWindow, "contract.json uploadRepor
 // Chromium reports upload progress at most this often.
 constexpr uint64_t kUploadProgressIntervalMs = 100;
 
+// The characters libcurl trims off a custom header's value before deciding that the value is
+// empty, which makes "Name: <blank>" mean "remove this header". libcurl 8.14.1 (the bundled one)
+// trims SP and HTAB only; older versions (7.88 is Debian 12's) trim every isspace() character,
+// so a value of only \v or \f there must go out in the empty form too, or the header is lost.
+const char* BlankToLibcurl() {
+  static const char* const blank =
+      curl_version_info(CURLVERSION_NOW)->version_num >= 0x080e01 ? " \t" : " \t\v\f";
+  return blank;
+}
+
 uint64_t NowMs() {
   using namespace std::chrono;
   return static_cast<uint64_t>(
@@ -91,7 +101,7 @@ bool Transfer::BuildHeaderList() {
     has_content_type = has_content_type || HeaderNameIs(line, "content-type");
     has_expect = has_expect || HeaderNameIs(line, "expect");
     size_t colon = line.find(':');
-    size_t value_start = line.find_first_not_of(" \t", colon + 1);
+    size_t value_start = line.find_first_not_of(BlankToLibcurl(), colon + 1);
     bool ok;
     if (colon != std::string::npos && value_start == std::string::npos) {
       // "Name:" would tell libcurl to remove the header; "Name;" sends it with an empty value.
