@@ -1,6 +1,7 @@
 // What Chromium adds to or checks on every hop of a browser-initiated request: the
 // Sec-Fetch-* headers (only for potentially trustworthy URLs), the Referer under the
 // request's referrer policy, and the RFC 9218 priority header.
+import { sameSite } from './cookies/site';
 import type { Priority, ParsedRequestOptions } from './request-options';
 
 const FETCH_MODES = new Set(['navigate', 'cors', 'no-cors', 'same-origin']);
@@ -19,26 +20,14 @@ export function isPotentiallyTrustworthy(url: URL): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-function isIpLiteral(host: string): boolean {
-  return host.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
-}
-
-/** Registrable domain without a public-suffix list: the last two labels (documented
- * approximation; IP literals are their own site). */
-function site(url: URL): string {
-  const host = url.hostname.toLowerCase();
-  if (isIpLiteral(host)) return `${url.protocol}//${host}`;
-  const labels = host.split('.');
-  return `${url.protocol}//${labels.slice(-2).join('.')}`;
-}
-
 export type FetchSite = 'none' | 'same-origin' | 'same-site' | 'cross-site';
 const SITE_RANK: Record<FetchSite, number> = { none: 0, 'same-origin': 1, 'same-site': 2, 'cross-site': 3 };
 
 export function fetchSite(initiator: URL | null, target: URL): FetchSite {
   if (initiator === null) return 'none';
   if (initiator.origin === target.origin) return 'same-origin';
-  if (site(initiator) === site(target)) return 'same-site';
+  // Registrable domains from the public suffix list, as Chromium: a.co.uk and b.co.uk are cross-site.
+  if (sameSite(initiator, target)) return 'same-site';
   return 'cross-site';
 }
 
