@@ -34,16 +34,6 @@ std::vector<char> BytesArg(const Napi::CallbackInfo& info, size_t index) {
   return std::vector<char>(data, data + array.ByteLength());
 }
 
-void SplitLines(const std::string& joined, std::vector<std::string>* out) {
-  size_t start = 0;
-  while (start < joined.size()) {
-    size_t end = joined.find('\n', start);
-    if (end == std::string::npos) end = joined.size();
-    if (end > start) out->emplace_back(joined, start, end - start);
-    start = end + 1;
-  }
-}
-
 void ReadExtra(const Napi::Value& value, std::string* out) {
   if (value.IsString()) *out = value.As<Napi::String>().Utf8Value();
 }
@@ -73,7 +63,7 @@ Napi::Value Addon::StartHop(const Napi::CallbackInfo& info) {
   spec->session_id = U32Arg(info, 1);
   spec->url = StringArg(info, 2);
   spec->method = StringArg(info, 3);
-  SplitLines(StringArg(info, 4), &spec->headers);
+  spec->header_lines = StringArg(info, 4);
   spec->flags = U32Arg(info, 6);
   if (info[5].IsTypedArray()) {
     spec->body_mode = BodyMode::kBuffer;

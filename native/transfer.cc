@@ -40,11 +40,6 @@ uint64_t NowMs() {
       duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
-bool HeaderNameIs(const std::string& line, const char* name) {
-  size_t n = strlen(name);
-  return line.size() > n && line[n] == ':' && strncasecmp(line.c_str(), name, n) == 0;
-}
-
 bool IsHttps(const std::string& url) { return strncasecmp(url.c_str(), "https:", 6) == 0; }
 
 }  // namespace
@@ -77,46 +72,8 @@ Transfer::~Transfer() {
     session_->Remove(easy_);  // a no-op if it was never added
     pool_->Give(easy_);
   }
-  if (header_list_) curl_slist_free_all(header_list_);
   if (connect_to_) curl_slist_free_all(connect_to_);
   if (resolve_) curl_slist_free_all(resolve_);
-}
-
-bool Transfer::AppendHeader(const char* line) {
-  // curl_slist_append walks the whole list to find its end: appending n lines that way is
-  // O(n^2), and a request with 60,000 headers held the curl thread (every other transfer)
-  // for seconds. A one-node list is linked after the tail instead.
-  curl_slist* node = curl_slist_append(nullptr, line);
-  if (node == nullptr) return false;
-  if (header_tail_ == nullptr) header_list_ = node;
-  else header_tail_->next = node;
-  header_tail_ = node;
-  return true;
-}
-
-bool Transfer::BuildHeaderList() {
-  bool has_accept = false, has_content_type = false, has_expect = false;
-  for (const std::string& line : spec_->headers) {
-    has_accept = has_accept || HeaderNameIs(line, "accept");
-    has_content_type = has_content_type || HeaderNameIs(line, "content-type");
-    has_expect = has_expect || HeaderNameIs(line, "expect");
-    size_t colon = line.find(':');
-    size_t value_start = line.find_first_not_of(BlankToLibcurl(), colon + 1);
-    bool ok;
-    if (colon != std::string::npos && value_start == std::string::npos) {
-      // "Name:" would tell libcurl to remove the header; "Name;" sends it with an empty value.
-      ok = AppendHeader((line.substr(0, colon) + ";").c_str());
-    } else {
-      ok = AppendHeader(line.c_str());
-    }
-    if (!ok) return false;
-  }
-  // Chromium sends neither Expect nor a default Accept or Content-Type; libcurl would.
-  if (!has_expect && !AppendHeader("Expect:")) return false;
-  if (!has_accept && !AppendHeader("Accept:")) return false;
-  bool sends_body = spec_->body_mode != BodyMode::kNone || (spec_->flags & kFlagForceContentLength);
-  if (sends_body && !has_content_type && !AppendHeader("Content-Type:")) return false;
-  return true;
 }
 
 bool Transfer::Configure(std::string* error) {
@@ -130,12 +87,13 @@ bool Transfer::Configure(std::string* error) {
   ConfigureAuth();
   ConfigureTls();
   ConfigureBody();
-  if (!BuildHeaderList()) {
+  bool sends_body = spec_->body_mode != BodyMode::kNone || (spec_->flags & kFlagForceContentLength);
+  if (!headers_.Build(spec_->header_lines, BlankToLibcurl(), sends_body)) {
     *error = "out of memory building the request headers";
     return false;
   }
-  curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
-  // libcurl has its own copies of every string option and header line (curl_slist_append);
+  curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_.list());
+  // libcurl has its own copies of every string option, headers_ its own of the header lines;
   // what the spec still decides is in facts_.
   spec_.reset();
   return true;

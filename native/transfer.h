@@ -16,6 +16,7 @@
 #include "content_decoder.h"
 #include "easy_pool.h"
 #include "event.h"
+#include "request_header_list.h"
 #include "response_head.h"
 #include "tls_watch.h"
 #include "transfer_spec.h"
@@ -109,8 +110,6 @@ class Transfer {
   void ConfigureAuth();
   void ConfigureTls();
   void ConfigureBody();  // method and request body
-  bool BuildHeaderList();
-  bool AppendHeader(const char* line);
 
   TransferHost* host_;
   class SessionMulti* session_;  // outlives the transfer (Engine's member order)
@@ -134,8 +133,7 @@ class Transfer {
   } facts_;
   // Taken from pool_ by Configure; on destruction detached from session_ and given back.
   CURL* easy_ = nullptr;
-  curl_slist* header_list_ = nullptr;
-  curl_slist* header_tail_ = nullptr;
+  RequestHeaderList headers_;  // CURLOPT_HTTPHEADER, alive as long as the handle uses it
   curl_slist* connect_to_ = nullptr;  // CURLOPT_CONNECT_TO, alive as long as the handle uses it
   curl_slist* resolve_ = nullptr;     // CURLOPT_RESOLVE, likewise
   std::string tls_info_;              // observed hops: the last TLS handshake's summary

@@ -21,8 +21,9 @@ struct TransferSpec {
   uint32_t session_id = 0;
   std::string url;
   std::string method;
-  // Complete header lines in wire order ("Name: value"), already validated by TS.
-  std::vector<std::string> headers;
+  // Complete header lines in wire order ("Name: value"), '\n'-separated as TS joined them,
+  // already validated by TS.
+  std::string header_lines;
   BodyMode body_mode = BodyMode::kNone;
   std::vector<char> body;  // kBuffer only
   uint32_t flags = 0;      // SpecFlags (contract.h)
