@@ -74,7 +74,10 @@ Napi::Value Addon::StartHop(const Napi::CallbackInfo& info) {
   spec->proxy = StringArg(info, 7);
   spec->accept_encoding = StringArg(info, 8);
   spec->ca_file = StringArg(info, 9);
-  if (info.Length() > 10 && info[10].IsObject()) ReadExtras(info[10].As<Napi::Object>(), &spec->extras);
+  if (info.Length() > 10 && info[10].IsObject()) {
+    spec->given_extras = std::make_unique<HopExtras>();
+    ReadExtras(info[10].As<Napi::Object>(), spec->given_extras.get());
+  }
   Command command;
   command.type = CommandType::kStart;
   command.spec = std::move(spec);
