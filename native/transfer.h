@@ -49,8 +49,8 @@ class Transfer {
   Transfer(TransferHost* host, class SessionMulti* session, EasyPool* pool, ChunkPool* chunks,
            std::unique_ptr<TransferSpec> spec);
   ~Transfer();
-  // A transfer's memory is recycled (transfer.cc): ~1 KB allocated and freed per hop, by the
-  // thousand per second, was where the curl thread's malloc consolidated its fast bins.
+  // A transfer's memory is recycled (transfer.cc): just over 1 KB allocated and freed per hop,
+  // a "large" request for glibc, was where the curl thread's malloc consolidated its fast bins.
   static void* operator new(size_t size);
   static void operator delete(void* memory, size_t size);
   Transfer(const Transfer&) = delete;
