@@ -2,7 +2,7 @@
 // of the header lines a request actually assembles from what it validated.
 import test from 'ava';
 import fc from 'fast-check';
-import { net, session, versions } from '../ts/index';
+import { net, session, versions, type ClientRequest } from '../ts/index';
 import { validateHeader } from '../ts/headers';
 import { headerValueForWire, isFieldValue, isToken, wireProblem } from '../ts/wire-validation';
 import { okResponse, startWireRecorder } from './helpers/wire-recorder';
@@ -27,6 +27,18 @@ const withFraming = fc.tuple(fc.string({ unit: 'binary' }), framing, fc.string({
 function blankToLibcurl(): RegExp {
   const [major, minor, patch] = versions().libcurl.split('.').map(Number);
   return major * 0x10000 + minor * 0x100 + patch < 0x080e01 ? /^[ \t\v\f]*$/ : /^[ \t]*$/;
+}
+
+/** Ends the request and reads its whole response. */
+function sendAndRead(req: ClientRequest): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (response) => {
+      response.resume();
+      response.on('end', resolve);
+    });
+    req.end();
+  });
 }
 
 const hop = (overrides: Partial<Parameters<typeof wireProblem>[0]>) =>
@@ -112,14 +124,7 @@ test('the string validated is the string sent: the line on the wire is built fro
       call = 0;
       req.setHeader(name, value);
       const path = `/p${sent++}`;
-      await new Promise<void>((resolve, reject) => {
-        req.on('error', reject);
-        req.on('response', (response) => {
-          response.resume();
-          response.on('end', resolve);
-        });
-        req.end();
-      });
+      await sendAndRead(req);
       const recorded = server.requests.find((r) => r.requestLine.startsWith(`GET ${path} `));
       const expected = Buffer.from(`${name}: ${validated}`, 'utf8').toString('latin1');
       const line = recorded?.headerLines.find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
@@ -143,14 +148,7 @@ test('a value of only whitespace controls (\\v, \\f) still puts its header on th
   for (const [i, value] of values.entries()) {
     const req = net.request({ url: `${server.httpUrl}/c${i}`, session: ses });
     req.setHeader('X-V', value);
-    await new Promise<void>((resolve, reject) => {
-      req.on('error', reject);
-      req.on('response', (response) => {
-        response.resume();
-        response.on('end', resolve);
-      });
-      req.end();
-    });
+    await sendAndRead(req);
     const recorded = server.requests.find((r) => r.requestLine.startsWith(`GET /c${i} `));
     const lines = recorded!.headerLines.filter((l) => l.toLowerCase().startsWith('x-v:'));
     // A value libcurl would take for blank goes out empty: the header is kept, its blank bytes are not.
