@@ -8,6 +8,16 @@
 namespace curlnet {
 namespace {
 
+// The characters libcurl trims off a custom header's value before deciding that the value is
+// empty, which makes "Name: <blank>" mean "remove this header". libcurl 8.14.1 (the bundled one)
+// trims SP and HTAB only; older versions (7.88 is Debian 12's) trim every isspace() character,
+// so a value of only \v or \f there must go out in the empty form too, or the header is lost.
+const char* BlankToLibcurl() {
+  static const char* const blank =
+      curl_version_info(CURLVERSION_NOW)->version_num >= 0x080e01 ? " \t" : " \t\v\f";
+  return blank;
+}
+
 bool NameIs(std::string_view line, std::string_view name) {
   return line.size() > name.size() && line[name.size()] == ':' &&
          strncasecmp(line.data(), name.data(), name.size()) == 0;
@@ -21,7 +31,8 @@ constexpr std::string_view kNoContentType = "Content-Type:";
 
 }  // namespace
 
-bool RequestHeaderList::Build(std::string_view joined, const char* blank, bool sends_body) {
+bool RequestHeaderList::Build(std::string_view joined, bool sends_body) {
+  const char* blank = BlankToLibcurl();
   size_t lines = 0;
   bool has_accept = false, has_content_type = false, has_expect = false;
   for (size_t start = 0; start < joined.size();) {

@@ -14,10 +14,9 @@ namespace curlnet {
 class RequestHeaderList {
  public:
   // joined: complete "Name: value" lines separated by '\n', already validated by TS.
-  // blank: the characters libcurl trims off a value before taking it for empty.
   // sends_body: the hop has a request body (libcurl would add a Content-Type).
   // Returns false if memory runs out.
-  bool Build(std::string_view joined, const char* blank, bool sends_body);
+  bool Build(std::string_view joined, bool sends_body);
   curl_slist* list() const { return head_; }
 
  private:

@@ -27,16 +27,6 @@ static_assert(kUploadReportStep * 2 <= kUploadWindow, "contract.json uploadRepor
 // Chromium reports upload progress at most this often.
 constexpr uint64_t kUploadProgressIntervalMs = 100;
 
-// The characters libcurl trims off a custom header's value before deciding that the value is
-// empty, which makes "Name: <blank>" mean "remove this header". libcurl 8.14.1 (the bundled one)
-// trims SP and HTAB only; older versions (7.88 is Debian 12's) trim every isspace() character,
-// so a value of only \v or \f there must go out in the empty form too, or the header is lost.
-const char* BlankToLibcurl() {
-  static const char* const blank =
-      curl_version_info(CURLVERSION_NOW)->version_num >= 0x080e01 ? " \t" : " \t\v\f";
-  return blank;
-}
-
 uint64_t NowMs() {
   using namespace std::chrono;
   return static_cast<uint64_t>(
@@ -49,6 +39,8 @@ uint64_t NowMs() {
 class RecycledTransfers {
  public:
   static constexpr size_t kKeep = 256;
+
+  RecycledTransfers() { free_.reserve(kKeep); }
 
   void* Take(size_t size) {
 #ifndef __SANITIZE_ADDRESS__
@@ -66,7 +58,6 @@ class RecycledTransfers {
 #ifndef __SANITIZE_ADDRESS__
     std::lock_guard<std::mutex> lock(mutex_);
     if (size == sizeof(Transfer) && free_.size() < kKeep) {
-      if (free_.capacity() == 0) free_.reserve(kKeep);
       free_.push_back(memory);
       return;
     }
@@ -96,10 +87,11 @@ Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, Ch
   facts_.flags = spec_->flags;
   facts_.body_mode = spec_->body_mode;
   facts_.via_proxy = !spec_->proxy.empty();
-  facts_.http_auth = spec_->extras().http_auth != 0;
-  facts_.proxy_auth = spec_->extras().proxy_auth != 0;
-  facts_.watch_certificate_request = spec_->extras().watch_certificate_request != 0;
-  facts_.certificate_gate = spec_->extras().certificate_gate;
+  const HopExtras& extras = spec_->extras();
+  facts_.http_auth = extras.http_auth != 0;
+  facts_.proxy_auth = extras.proxy_auth != 0;
+  facts_.watch_certificate_request = extras.watch_certificate_request != 0;
+  facts_.certificate_gate = extras.certificate_gate;
   if (spec_->given_extras) facts_.accepted_chains = std::move(spec_->given_extras->accepted_chains);
   // Header blocks before the connection is ready (CURLOPT_PREREQFUNCTION) can only be
   // responses to a proxy's CONNECT. A reused tunnel has none.
@@ -136,7 +128,7 @@ bool Transfer::Configure(std::string* error) {
   ConfigureTls();
   ConfigureBody();
   bool sends_body = spec_->body_mode != BodyMode::kNone || (spec_->flags & kFlagForceContentLength);
-  if (!headers_.Build(spec_->header_lines, BlankToLibcurl(), sends_body)) {
+  if (!headers_.Build(spec_->header_lines, sends_body)) {
     *error = "out of memory building the request headers";
     return false;
   }
@@ -150,6 +142,7 @@ bool Transfer::Configure(std::string* error) {
 bool Transfer::ConfigureRequest(std::string* error) {
   CURL* h = easy_;
   const TransferSpec& s = *spec_;
+  const HopExtras& extras = s.extras();
   curl_easy_setopt(h, CURLOPT_PRIVATE, this);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_);
@@ -196,15 +189,15 @@ bool Transfer::ConfigureRequest(std::string* error) {
   // libcurl's 16 KiB default halves bulk throughput on fast links; the buffer's pages are only
   // touched as far as data arrives, so small responses do not pay for its size.
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kReceiveBufferSize);
-  if (s.extras().stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, s.extras().stream_weight);
-  if (s.extras().connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s.extras().connect_timeout_ms);
-  if (s.extras().max_recv_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(s.extras().max_recv_speed));
-  if (s.extras().max_send_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(s.extras().max_send_speed));
+  if (extras.stream_weight > 0) curl_easy_setopt(h, CURLOPT_STREAM_WEIGHT, extras.stream_weight);
+  if (extras.connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, extras.connect_timeout_ms);
+  if (extras.max_recv_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(extras.max_recv_speed));
+  if (extras.max_send_speed > 0) curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(extras.max_send_speed));
   // libcurl's DNS cache lives in the multi handle and has no flush: an entry is stale for a hop
   // once it is as old as the hop's DNS_CACHE_TIMEOUT, so a timeout of the whole seconds since
   // the clear makes every answer from before it stale (and a few from just after, re-resolved).
-  if (s.extras().resolver_cleared_ms_ago > 0) {
-    curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, s.extras().resolver_cleared_ms_ago / 1000);
+  if (extras.resolver_cleared_ms_ago > 0) {
+    curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, extras.resolver_cleared_ms_ago / 1000);
   }
   if (s.flags & kFlagObserved) {
     // What an observer (NetLog) records about TLS: libcurl's handshake summary through the
@@ -214,16 +207,16 @@ bool Transfer::ConfigureRequest(std::string* error) {
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     if (IsHttps(s.url)) curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
   }
-  if (!s.extras().connect_to.empty()) {
-    connect_to_ = curl_slist_append(nullptr, s.extras().connect_to.c_str());
+  if (!extras.connect_to.empty()) {
+    connect_to_ = curl_slist_append(nullptr, extras.connect_to.c_str());
     if (connect_to_ == nullptr) {
       *error = "out of memory";
       return false;
     }
     curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to_);
   }
-  if (!s.extras().resolve.empty()) {
-    resolve_ = curl_slist_append(nullptr, s.extras().resolve.c_str());
+  if (!extras.resolve.empty()) {
+    resolve_ = curl_slist_append(nullptr, extras.resolve.c_str());
     if (resolve_ == nullptr) {
       *error = "out of memory";
       return false;
@@ -246,16 +239,17 @@ void Transfer::ConfigureProxy() {
 void Transfer::ConfigureAuth() {
   CURL* h = easy_;
   const TransferSpec& s = *spec_;
-  if (s.extras().http_auth != 0) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, s.extras().username.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, s.extras().password.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPAUTH, s.extras().http_auth);
+  const HopExtras& extras = s.extras();
+  if (extras.http_auth != 0) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, extras.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, extras.password.c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, extras.http_auth);
   }
-  if (s.extras().gssapi_delegation != 0) curl_easy_setopt(h, CURLOPT_GSSAPI_DELEGATION, s.extras().gssapi_delegation);
-  if (!s.proxy.empty() && s.extras().proxy_auth != 0) {
-    curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, s.extras().proxy_username.c_str());
-    curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, s.extras().proxy_password.c_str());
-    curl_easy_setopt(h, CURLOPT_PROXYAUTH, s.extras().proxy_auth);
+  if (extras.gssapi_delegation != 0) curl_easy_setopt(h, CURLOPT_GSSAPI_DELEGATION, extras.gssapi_delegation);
+  if (!s.proxy.empty() && extras.proxy_auth != 0) {
+    curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, extras.proxy_username.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, extras.proxy_password.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXYAUTH, extras.proxy_auth);
   }
 }
 
@@ -264,10 +258,11 @@ void Transfer::ConfigureAuth() {
 void Transfer::ConfigureTls() {
   CURL* h = easy_;
   const TransferSpec& s = *spec_;
+  const HopExtras& extras = s.extras();
   if (GateOn()) {
     // The chain of every new connection is collected (as PEM) for the gate in PrereqCallback.
     curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
-    if (s.extras().certificate_gate == 2) {
+    if (extras.certificate_gate == 2) {
       // Only for chains the session's verify proc accepted, which libcurl would refuse: the
       // gate, not libcurl, then decides whether a request goes over the connection. A
       // different verifypeer setting also keeps these connections out of every other hop's
@@ -276,40 +271,40 @@ void Transfer::ConfigureTls() {
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
   }
-  if (s.extras().fresh_connect != 0) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+  if (extras.fresh_connect != 0) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
   bool https_proxy = IsHttps(s.proxy);
   if ((https_proxy || IsHttps(s.url)) && TlsWatch::Available()) tls_watch_.Attach(h, https_proxy);
-  if (s.extras().watch_certificate_request != 0) {
+  if (extras.watch_certificate_request != 0) {
     // libcurl hands OpenSSL's handshake messages to the debug callback only when verbose.
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &Transfer::DebugCallback);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, this);
   }
   // The session's SSL configuration covers every TLS connection, an HTTPS proxy's too.
-  if (s.extras().ssl_version != 0) {
-    curl_easy_setopt(h, CURLOPT_SSLVERSION, s.extras().ssl_version);
-    curl_easy_setopt(h, CURLOPT_PROXY_SSLVERSION, s.extras().ssl_version);
+  if (extras.ssl_version != 0) {
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, extras.ssl_version);
+    curl_easy_setopt(h, CURLOPT_PROXY_SSLVERSION, extras.ssl_version);
   }
-  if (!s.extras().ssl_cipher_list.empty()) {
-    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, s.extras().ssl_cipher_list.c_str());
-    curl_easy_setopt(h, CURLOPT_PROXY_SSL_CIPHER_LIST, s.extras().ssl_cipher_list.c_str());
+  if (!extras.ssl_cipher_list.empty()) {
+    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, extras.ssl_cipher_list.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_SSL_CIPHER_LIST, extras.ssl_cipher_list.c_str());
   }
-  if (!s.extras().tls13_ciphers.empty()) {
-    curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, s.extras().tls13_ciphers.c_str());
-    curl_easy_setopt(h, CURLOPT_PROXY_TLS13_CIPHERS, s.extras().tls13_ciphers.c_str());
+  if (!extras.tls13_ciphers.empty()) {
+    curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, extras.tls13_ciphers.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_TLS13_CIPHERS, extras.tls13_ciphers.c_str());
   }
-  if (!s.extras().client_cert.empty()) {
+  if (!extras.client_cert.empty()) {
     // Blobs, copied by libcurl: a private key never touches the disk. libcurl's pool matches
     // connections by these too, so a connection with one identity never serves another.
-    curl_blob cert{const_cast<char*>(s.extras().client_cert.data()), s.extras().client_cert.size(), CURL_BLOB_COPY};
+    curl_blob cert{const_cast<char*>(extras.client_cert.data()), extras.client_cert.size(), CURL_BLOB_COPY};
     curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, s.extras().client_cert_type.empty() ? "PEM" : s.extras().client_cert_type.c_str());
-    if (!s.extras().client_key.empty()) {
-      curl_blob key{const_cast<char*>(s.extras().client_key.data()), s.extras().client_key.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, extras.client_cert_type.empty() ? "PEM" : extras.client_cert_type.c_str());
+    if (!extras.client_key.empty()) {
+      curl_blob key{const_cast<char*>(extras.client_key.data()), extras.client_key.size(), CURL_BLOB_COPY};
       curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
       curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
-    if (!s.extras().client_key_password.empty()) curl_easy_setopt(h, CURLOPT_KEYPASSWD, s.extras().client_key_password.c_str());
+    if (!extras.client_key_password.empty()) curl_easy_setopt(h, CURLOPT_KEYPASSWD, extras.client_key_password.c_str());
   }
   if (!s.ca_file.empty()) {
     // CAINFO alone keeps libcurl's cached X509 store usable across connections.
@@ -317,19 +312,19 @@ void Transfer::ConfigureTls() {
     curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
   }
   if (s.proxy.empty()) return;
-  const std::string& proxy_ca = s.extras().proxy_ca_file.empty() ? s.ca_file : s.extras().proxy_ca_file;
+  const std::string& proxy_ca = extras.proxy_ca_file.empty() ? s.ca_file : extras.proxy_ca_file;
   if (!proxy_ca.empty()) {
     curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, proxy_ca.c_str());
     curl_easy_setopt(h, CURLOPT_PROXY_CAPATH, nullptr);
   }
-  if (!s.extras().proxy_pinned_public_key.empty()) {
+  if (!extras.proxy_pinned_public_key.empty()) {
     // An HTTPS proxy's key must be one the session's verify proc accepted. libcurl checks the
     // pin after its own verification, and also with that verification off (vtls/openssl.c,
     // servercert(): the pinned key check follows "when not strict ..." in 7.88.1 and 8.14.1);
     // the pin is part of the connection's SSL configuration, so pooled connections and TLS
     // sessions made under another pin (or none) are never used for this hop.
-    curl_easy_setopt(h, CURLOPT_PROXY_PINNEDPUBLICKEY, s.extras().proxy_pinned_public_key.c_str());
-    if (s.extras().proxy_trust_pinned_only != 0) {
+    curl_easy_setopt(h, CURLOPT_PROXY_PINNEDPUBLICKEY, extras.proxy_pinned_public_key.c_str());
+    if (extras.proxy_trust_pinned_only != 0) {
       curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
     }
