@@ -242,7 +242,9 @@ test('proxy: a proxy on a closed port → ERR_PROXY_CONNECTION_FAILED', async (t
 test('proxy: an unresolvable proxy → ERR_PROXY_CONNECTION_FAILED', async (t) => {
   t.timeout(20_000);
   const { outcome } = await runHop('http://example.com/', { proxy: 'http://does-not-exist.invalid:3128', timeoutMs: 15_000 });
-  t.is(outcome.curlCode, 5, describe(outcome));
+  // 5, or 6 when libcurl 8.14's resolver thread failed before its first check (see MAPPING).
+  t.true([5, 6].includes(outcome.curlCode), describe(outcome));
+  t.regex(outcome.message, /resolve proxy/, describe(outcome));
   t.is(netErrorName(outcome, {}), 'ERR_PROXY_CONNECTION_FAILED');
 });
 
@@ -648,6 +650,10 @@ const MAPPING: Array<[string, Partial<HopOutcome>, NetErrorName | null]> = [
   ['4', { curlCode: 4 }, 'ERR_NOT_IMPLEMENTED'],
   ['5', { curlCode: 5, flags: DoneFlag.UsedProxy, message: 'Could not resolve proxy: p.invalid' }, 'ERR_PROXY_CONNECTION_FAILED'],
   ['6', { curlCode: 6, message: 'Could not resolve host: x.invalid' }, 'ERR_NAME_NOT_RESOLVED'],
+  // libcurl 8.14 reports an unresolvable proxy as 6 when its resolver thread has already failed
+  // by the time it first checks (url.c passes Curl_resolv's HOST code through); through a
+  // proxy, libcurl never resolves the origin's name with code 6 (SOCKS reports it as 97).
+  ['6 through a proxy', { curlCode: 6, flags: DoneFlag.UsedProxy, message: 'Could not resolve proxy: does-not-exist.invalid' }, 'ERR_PROXY_CONNECTION_FAILED'],
   ['7 ECONNREFUSED', { curlCode: 7, osErrno: ERRNO.ECONNREFUSED }, 'ERR_CONNECTION_REFUSED'],
   ['7 ETIMEDOUT', { curlCode: 7, osErrno: ERRNO.ETIMEDOUT }, 'ERR_CONNECTION_TIMED_OUT'],
   ['7 EHOSTUNREACH', { curlCode: 7, osErrno: ERRNO.EHOSTUNREACH }, 'ERR_ADDRESS_UNREACHABLE'],

@@ -342,7 +342,11 @@ function netErrorKey(o: HopOutcome, context: NetErrorContext): NetErrorKey | nul
     case 5: // CURLE_COULDNT_RESOLVE_PROXY: Chromium uses one error for resolving and reaching a proxy
       return 'PROXY_CONNECTION_FAILED';
     case 6: // CURLE_COULDNT_RESOLVE_HOST
-      return 'NAME_NOT_RESOLVED';
+      // Through a proxy libcurl never reports the origin's name with 6 (a proxy resolves it, or
+      // SOCKS reports it as 97), but libcurl 8.14 reports the proxy's own name as 6 instead of 5
+      // when its resolver thread has already failed by its first check (url.c passes
+      // Curl_resolv's code through): a race, so both codes must mean the same.
+      return usedProxy ? 'PROXY_CONNECTION_FAILED' : 'NAME_NOT_RESOLVED';
     case 7: // CURLE_COULDNT_CONNECT
       if (usedProxy) return 'PROXY_CONNECTION_FAILED';
       return CONNECT_ERRNO.get(o.osErrno) ?? (TEXT.connectTimeout.test(text) ? 'CONNECTION_TIMED_OUT' : 'CONNECTION_FAILED');
