@@ -128,15 +128,32 @@ function writeFile(dir: string, name: string, text: string, mode = 0o644): strin
 }
 
 /** A port that was free a moment ago (the server binds it right after; start retries on a clash). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
+/** `count` different ports on 127.0.0.1 that were free a moment ago. The probes stay open until
+ * all are chosen: probed one after another, the kernel can hand out the same port twice (about
+ * one pair in 4,000 here), and a server given one port twice binds only one of them (squid
+ * then serves plain HTTP on the port meant for its https_port). */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const probe = net.createServer();
+      probes.push(probe);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          probe.once('error', reject);
+          probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port));
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(probes.map((probe) => new Promise((resolve) => (probe.listening ? probe.close(resolve) : resolve(undefined)))));
+  }
 }
 
 /** Privileged ports no test server binds: the kernel never hands them out for listen(0) (the
@@ -234,6 +251,9 @@ interface SpawnSpec {
 
 /** Starts the server in its own process group and waits until all `ports` accept connections. */
 async function spawnServer(spec: SpawnSpec): Promise<{ child: ChildProcess; stop: () => Promise<void>; startMs: number }> {
+  // Every port must be checked as its own listener: a server told to listen twice on one port
+  // may bind it once and run anyway, and the readiness check below could not tell.
+  if (new Set(spec.ports).size !== spec.ports.length) throw new Error(`${spec.name}: the same port given twice (${spec.ports.join(', ')})`);
   installHooks();
   const started = Date.now();
   const out = fs.openSync(spec.logFile, 'a');
@@ -429,8 +449,7 @@ async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
   const username = options.username ?? SQUID_USER;
   const password = options.password ?? SQUID_PASSWORD;
   const dir = makeTempDir('squid');
-  const port = await freePort();
-  const httpsPort = options.httpsPort ? await freePort() : undefined;
+  const [port, httpsPort] = await freePorts(options.httpsPort ? 2 : 1);
   const asRoot = process.getuid?.() === 0;
 
   writeFile(dir, 'hosts', HOSTS_FILE);
