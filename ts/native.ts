@@ -147,6 +147,36 @@ export interface HopHead {
   ip?: string;
 }
 
+/** A head from the curl thread. Its header lines stay one string ("name\nvalue\n…") until
+ * something asks for rawHeaders: an open response nobody reads the headers of then holds one
+ * string instead of an array of them (about half a kilobyte per response; issue #16's 5,000
+ * open responses), and a request whose stages never look at them never splits them. */
+class ReceivedHead implements HopHead {
+  private _rawHeaders: string[] | undefined = undefined;
+  constructor(
+    public statusCode: number,
+    public statusMessage: string,
+    public httpVersionMajor: number,
+    public httpVersionMinor: number,
+    public chunked: boolean,
+    private _joined: string | undefined,
+    public ip: string | undefined,
+  ) {}
+
+  get rawHeaders(): string[] {
+    if (this._rawHeaders === undefined) {
+      this._rawHeaders = this._joined === undefined ? [] : this._joined.split('\n');
+      this._joined = undefined;
+    }
+    return this._rawHeaders;
+  }
+
+  set rawHeaders(value: string[]) {
+    this._rawHeaders = value;
+    this._joined = undefined;
+  }
+}
+
 /** Receives the events of one hop. */
 export interface HopListener {
   onHead(head: HopHead): void;
@@ -376,18 +406,17 @@ function deliver(listener: HopListener, n: Float64Array, base: number, refs: unk
   const s = base + EVENT_HEADER_SLOTS;
   switch (n[base] as EventType) {
     case EventType.Head: {
-      const joined = refs[r + HeadRef.Fields] as string | undefined;
-      const head: HopHead = {
-        statusCode: n[s + HeadField.Status],
-        httpVersionMajor: n[s + HeadField.VersionMajor],
-        httpVersionMinor: n[s + HeadField.VersionMinor],
-        chunked: (n[s + HeadField.Flags] & HeadFlag.Chunked) !== 0,
-        rawHeaders: joined === undefined ? [] : joined.split('\n'),
-        statusMessage: (refs[r + HeadRef.Reason] as string | undefined) ?? '',
-      };
-      const ip = refs[r + HeadRef.PrimaryIp] as string | undefined;
-      if (ip !== undefined) head.ip = ip;
-      listener.onHead(head);
+      listener.onHead(
+        new ReceivedHead(
+          n[s + HeadField.Status],
+          (refs[r + HeadRef.Reason] as string | undefined) ?? '',
+          n[s + HeadField.VersionMajor],
+          n[s + HeadField.VersionMinor],
+          (n[s + HeadField.Flags] & HeadFlag.Chunked) !== 0,
+          refs[r + HeadRef.Fields] as string | undefined,
+          refs[r + HeadRef.PrimaryIp] as string | undefined,
+        ),
+      );
       break;
     }
     case EventType.Data:

@@ -102,8 +102,10 @@ export function authentication(control: HopControl): Stage {
 }
 
 class Authentication implements Stage {
-  private readonly _server: Party = newParty();
-  private readonly _proxy: Party = newParty();
+  // Made the first time there is something to remember: most requests never meet a challenge
+  // or offer a credential, and an open response would otherwise keep two records it never used.
+  private _server: Party | null = null;
+  private _proxy: Party | null = null;
   /** A challenge waits for the application's 'login' callback. */
   private _waiting = false;
   /** The held challenge came without a head (refused CONNECT, SOCKS): giving up fails. */
@@ -120,19 +122,21 @@ class Authentication implements Stage {
     const proxy = state.proxy;
     const omitServerAuth = state.options.credentials === 'omit';
     let server: HopCredential | undefined;
-    if (!omitServerAuth) server = this._server.credential ?? cache.latestFor(false, urlScheme(url), url.hostname, defaultPort(url));
+    if (!omitServerAuth) server = this._server?.credential ?? cache.latestFor(false, urlScheme(url), url.hostname, defaultPort(url));
     let forProxy: HopCredential | undefined;
     if (proxy.host !== undefined) {
       forProxy =
-        this._proxy.credential ??
+        this._proxy?.credential ??
         cache.latestFor(true, proxy.scheme!, proxy.host, proxy.port!) ??
         (proxy.username !== undefined
           ? // Credentials that came with the setting (environment variables): any scheme.
             { username: proxy.username, password: proxy.password ?? '', mask: anySchemeMask() }
           : undefined);
     }
-    this._server.offered = server ?? null;
-    this._proxy.offered = forProxy ?? null;
+    if (server !== undefined) this._party(false).offered = server;
+    else if (this._server !== null) this._server.offered = null;
+    if (forProxy !== undefined) this._party(true).offered = forProxy;
+    else if (this._proxy !== null) this._proxy.offered = null;
     const extras = draft.extras;
     if (server) {
       extras.username = server.username;
@@ -186,7 +190,7 @@ class Authentication implements Stage {
   onRestart(reason: Restart): void {
     this._waiting = false;
     // Credentials for the server do not follow a hop to another origin.
-    if (reason.kind === 'redirect' && reason.crossOrigin) Object.assign(this._server, newParty());
+    if (reason.kind === 'redirect' && reason.crossOrigin) this._server = null;
   }
 
   /** Answers a challenge: 'handled' when the hop was retried or failed right away, 'hold' while
@@ -194,7 +198,7 @@ class Authentication implements Stage {
   private _challenge(isProxy: boolean, challenge: AuthChallenge): Verdict {
     const control = this._control;
     const state = control.state;
-    const party = isProxy ? this._proxy : this._server;
+    const party = this._party(isProxy);
     const proxyHop = state.proxy;
     const url = state.url;
     const info: AuthInfo = {
@@ -260,6 +264,10 @@ class Authentication implements Stage {
     return 'hold';
   }
 
+  private _party(isProxy: boolean): Party {
+    return isProxy ? (this._proxy ??= newParty()) : (this._server ??= newParty());
+  }
+
   private _fail(error: Error): Verdict {
     this._control.fail(error);
     return 'handled';
@@ -288,9 +296,9 @@ class Authentication implements Stage {
   /** A non-challenge head arrived: whatever was offered on this hop worked. */
   private _succeeded(status: number, proxyHop: ProxyHop): void {
     const cache = this._control.state.session._authCache;
-    const server = this._server.offered;
+    const server = this._server?.offered;
     if (server?.entry && status !== 401) cache.add(server.entry as AuthEntry);
-    const proxy = this._proxy.offered;
+    const proxy = this._proxy?.offered;
     if (proxy?.entry && status !== 407 && proxyHop.host !== undefined) cache.add(proxy.entry as AuthEntry);
   }
 }
