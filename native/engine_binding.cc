@@ -11,19 +11,37 @@
 namespace curlnet {
 namespace {
 
+// Arguments are read with one Node-API call each where that is enough: a hop's start reads
+// eleven of them on the JS thread, and node-addon-api's IsString() + Utf8Value() would make
+// three calls (type, length, copy) for every string.
 std::string StringArg(const Napi::CallbackInfo& info, size_t index) {
-  Napi::Value value = info[index];
-  return value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+  if (index >= info.Length()) return std::string();
+  napi_env env = info.Env();
+  napi_value value = info[index];
+  // Most strings (URL, method, header block, proxy) fit; a longer one is measured first.
+  char scratch[1024];
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, scratch, sizeof(scratch), &length) != napi_ok) return std::string();
+  // Node-API stops before a character that does not fit, up to 3 bytes short of the end: a
+  // shorter result is the whole string.
+  if (length + 4 < sizeof(scratch)) return std::string(scratch, length);
+  if (napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) return std::string();
+  std::string result(length, '\0');
+  napi_get_value_string_utf8(env, value, result.data(), length + 1, &length);
+  result.resize(length);
+  return result;
 }
 
 uint32_t U32Arg(const Napi::CallbackInfo& info, size_t index) {
-  Napi::Value value = info[index];
-  return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : 0;
+  uint32_t result = 0;
+  if (index >= info.Length() || napi_get_value_uint32(info.Env(), info[index], &result) != napi_ok) return 0;
+  return result;
 }
 
 double NumberArg(const Napi::CallbackInfo& info, size_t index) {
-  Napi::Value value = info[index];
-  return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : 0;
+  double result = 0;
+  if (index >= info.Length() || napi_get_value_double(info.Env(), info[index], &result) != napi_ok) return 0;
+  return result;
 }
 
 std::vector<char> BytesArg(const Napi::CallbackInfo& info, size_t index) {

@@ -156,3 +156,26 @@ test('a value of only whitespace controls (\\v, \\f) still puts its header on th
     t.deepEqual(lines, [expected], `value ${JSON.stringify(value)}`);
   }
 });
+
+// The addon copies each string argument of a hop through a 1 KB buffer first, and Node-API stops
+// short of a character that does not fit: a header block ending in multi-byte characters near
+// that size must still arrive whole, not cut at the character.
+test('header blocks around 1 KB arrive whole when multi-byte characters straddle the addon\'s copy buffer', async (t) => {
+  const server = await startWireRecorder(() => okResponse());
+  t.teardown(() => server.close());
+  const ses = session.fromPartition('wire-validation-long');
+  const tails = ['é', '€', '😀', '€😀é'];
+  let checked = 0;
+  for (let pad = 880; pad <= 1060; pad++) {
+    const tail = tails[pad % tails.length];
+    const value = `${'v'.repeat(pad)}${tail}`;
+    const req = net.request({ url: `${server.httpUrl}/l${pad}`, session: ses });
+    req.setHeader('X-Long', value);
+    await sendAndRead(req);
+    const recorded = server.requests.find((r) => r.requestLine.startsWith(`GET /l${pad} `));
+    const line = recorded!.headerLines.find((l) => l.toLowerCase().startsWith('x-long:'));
+    if (line !== Buffer.from(`X-Long: ${value}`, 'utf8').toString('latin1')) return t.fail(`padding ${pad}: ${line?.length} bytes arrived`);
+    checked += 1;
+  }
+  t.is(checked, 181);
+});
