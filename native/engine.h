@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -51,6 +52,8 @@ class Engine : public TransferHost {
   static void OnLoopTurnEnd(uv_check_t* check);
 
   void RunCommands();
+  // Applies one command; false once the engine shut down (nothing after it may run).
+  bool Apply(Command& command);
   void StartTransfer(std::unique_ptr<TransferSpec> spec);
   void FinishTransfer(CURL* easy, CURLcode result);
   void DropTransfer(uint32_t id);
@@ -73,11 +76,15 @@ class Engine : public TransferHost {
   UvHandle<uv_async_t> wake_;  // the JS thread's uv_async_send target: valid while running_
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_check_t> turn_end_;
+  // Runs the rest of backlog_ on the next loop turn (an idle handle keeps poll from blocking).
+  UvHandle<uv_idle_t> more_commands_;
   uv_thread_t thread_;
   bool running_ = false;
   int thread_nice_increment_ = 0;  // read on the JS thread in Start(), applied by the curl thread
 
   CommandQueue commands_;
+  // Curl thread: commands taken from commands_ and not yet applied (see RunCommands).
+  std::deque<Command> backlog_;
   EventSink sink_;
 
   // Curl-thread state. A transfer gives its easy handle back to easy_pool_ and detaches it from

@@ -115,7 +115,7 @@ test('forced GC of never-started, in-flight and finished requests: no crash, bod
   t.is(counted, 40, 'every unreferenced buffered and chunked request delivered its body');
 });
 
-for (const stage of ['exit-idle', 'exit-in-flight', 'exit-paused']) {
+for (const stage of ['exit-idle', 'exit-in-flight', 'exit-backlog', 'exit-paused']) {
   test(`environment teardown (${stage}) exits 0 with no signal`, async (t) => {
     const r = await runChild(stage);
     t.is(r.signal, null, r.stderr);

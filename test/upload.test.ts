@@ -209,3 +209,35 @@ test('write after end gives the usual stream error; write after abort is ignored
   await settle();
   t.deepEqual(log.events, ['req:abort', 'req:close']);
 });
+
+// The curl thread starts a limited number of hops per loop turn (native/engine.cc) and keeps
+// the commands after them queued, in order: a write, an end or an abort sent right after a
+// start that had to wait must still reach that hop, after its start.
+test('a burst of streamed uploads larger than one curl-thread turn: every body arrives whole, aborts stay aborted', async (t) => {
+  const count = 300;
+  const outcomes: Array<Promise<string>> = [];
+  for (let i = 0; i < count; i++) {
+    const req = net.request({ url: `${server.url}/burst-${i}`, method: 'POST' });
+    req.chunkedEncoding = true;
+    req.write(`a${i}-`);
+    req.write(`b${i}-`);
+    if (i % 7 === 3) {
+      outcomes.push(
+        new Promise((resolve) => {
+          req.on('abort', () => resolve('aborted'));
+          req.on('response', () => resolve('answered after abort'));
+        }),
+      );
+      req.abort();
+      continue;
+    }
+    req.end(`c${i}`);
+    outcomes.push(collect(req).then(({ body }) => JSON.parse(body.toString()).body as string));
+  }
+  const results = await Promise.all(outcomes);
+  for (let i = 0; i < count; i++) {
+    const expected = i % 7 === 3 ? 'aborted' : `a${i}-b${i}-c${i}`;
+    if (results[i] !== expected) return t.fail(`request ${i}: ${results[i]}`);
+  }
+  t.pass();
+});
