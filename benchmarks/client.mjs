@@ -20,6 +20,7 @@
 //         appWork?, rate? }
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { threadCpu, threadSplit, processCpuSeconds, machineCpu } from './lib/procstat.mjs';
 
 const spec = JSON.parse(process.argv[2]);
@@ -217,6 +218,16 @@ function pct(sorted, p) {
 
 const serverPids = spec.serverPids ?? {};
 
+/** Physical bytes of V8's young generation and of everything else it holds. */
+function v8HeapPhysical() {
+  let young = 0, rest = 0;
+  for (const space of v8.getHeapSpaceStatistics()) {
+    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') young += space.physical_space_size;
+    else rest += space.physical_space_size;
+  }
+  return { new: young, old: rest };
+}
+
 /** The open-responses cell: spec.n requests at once, each answered with a head and a body that
  * never comes; RSS per open request once every head is in, and how long the heads took. */
 async function holdAll() {
@@ -224,6 +235,7 @@ async function holdAll() {
   await new Promise((resolve) => setTimeout(resolve, 200));
   globalThis.gc?.();
   const rss0 = process.memoryUsage().rss;
+  const spaces0 = v8HeapPhysical();
   const th0 = threadCpu();
   const t0 = process.hrtime.bigint();
   const open = await Promise.all(Array.from({ length: spec.n }, () => adapter.hold(spec.url)));
@@ -231,6 +243,7 @@ async function holdAll() {
   const th1 = threadCpu();
   globalThis.gc?.();
   const rss1 = process.memoryUsage().rss;
+  const spaces1 = v8HeapPhysical();
   const bad = open.filter((o) => o.status !== 200).length;
   for (const o of open) o.close();
   const split = threadSplit(th0, th1);
@@ -241,6 +254,10 @@ async function holdAll() {
     rps: open.length / wall,
     heads_s: wall,
     rss_per_open_kb: (rss1 - rss0) / open.length / 1024,
+    // Where that RSS is: V8's young and old generations (physical pages), the rest is native
+    // (malloc: libcurl, the addon, Node's own).
+    v8_new_per_open_kb: (spaces1.new - spaces0.new) / open.length / 1024,
+    v8_old_per_open_kb: (spaces1.old - spaces0.old) / open.length / 1024,
     rss_before_mb: rss0 / 1048576,
     rss_after_mb: rss1 / 1048576,
     threads: split,

@@ -344,7 +344,7 @@ export function renderReport(data, chartDir = null, chartLink = 'charts', source
   L.push('- h2c (HTTP/2 cleartext) is not benchmarked: Debian\'s libcurl 7.88.1 breaks prior-knowledge h2c on connection reuse (curl #10634, fixed in 8.0).');
   L.push('- The open-loop cell (S10) is the tail-latency view: requests arrive at a fixed rate whatever the client does, and latency counts from when each was due.');
   L.push('- Not in the harness yet: the 1 GiB download with nginx `tcp_nopush off` (the cell runs with nginx as configured above: on).');
-  L.push('- The open-responses cell (S11) reports heads per second as req/s; its RSS per open request is `rss_per_open_kb` in the raw data and in the target line.');
+  L.push('- The open-responses cell (S11) reports heads per second as req/s; its RSS per open request is `rss_per_open_kb` in the raw data and in the target line, and `v8_new_per_open_kb` / `v8_old_per_open_kb` say how much of it is V8\'s young generation (which grows to its maximum during the burst whatever a request keeps) and the rest of V8\'s heap; the remainder is native memory.');
   L.push('- Bulk downloads over loopback: the kernel copies the data in the sender\'s context, so nginx\'s core (sendfile) is busy in proportion to the rate; the fastest clients reach nginx\'s one-core limit (⚠ server-bound). Those cells measure "at least this fast", and the 2.5 GiB/s target sits close to that limit.');
   L.push('- Full run: estimated at about 15 minutes per round from its counts and time caps (≈ 45 minutes for the default 3 rounds); not timed yet.');
   L.push('');
