@@ -92,7 +92,9 @@ Transfer::Transfer(TransferHost* host, SessionMulti* session, EasyPool* pool, Ch
   facts_.proxy_auth = extras.proxy_auth != 0;
   facts_.watch_certificate_request = extras.watch_certificate_request != 0;
   facts_.certificate_gate = extras.certificate_gate;
-  if (spec_->given_extras) facts_.accepted_chains = std::move(spec_->given_extras->accepted_chains);
+  if (spec_->given_extras && !spec_->given_extras->accepted_chains.empty()) {
+    rare().accepted_chains = std::move(spec_->given_extras->accepted_chains);
+  }
   // Header blocks before the connection is ready (CURLOPT_PREREQFUNCTION) can only be
   // responses to a proxy's CONNECT. A reused tunnel has none.
   tunnel_pending_ = facts_.via_proxy;
@@ -403,7 +405,7 @@ bool Transfer::PassesCertificateGate(curl_socket_t fd) {
     }
     chain = *known;
   }
-  std::string_view accepted = facts_.accepted_chains;
+  std::string_view accepted = rare_ ? std::string_view(rare_->accepted_chains) : std::string_view();
   while (!accepted.empty()) {
     size_t end = accepted.find('|');
     std::string_view one = accepted.substr(0, end);
@@ -411,7 +413,7 @@ bool Transfer::PassesCertificateGate(curl_socket_t fd) {
     if (end == std::string_view::npos) break;
     accepted.remove_prefix(end + 1);
   }
-  held_chain_ = std::move(chain);
+  rare().held_chain = std::move(chain);
   return false;
 }
 
@@ -484,12 +486,13 @@ size_t Transfer::OnHeader(const char* data, size_t length) {
         // A CONNECT response is never "the response". Keep a refusal's challenges for
         // 'login' (curl_easy_header(CURLH_CONNECT) cannot see them in 7.88.1).
         if (head.status < 200 || head.status >= 300) {
-          connect_challenges_.clear();
+          if (rare_) rare_->connect_challenges.clear();
           head.ForEachField([this](std::string_view name, std::string_view value) {
             constexpr std::string_view kChallenge = "proxy-authenticate";
             if (name.size() != kChallenge.size() || strncasecmp(name.data(), kChallenge.data(), kChallenge.size()) != 0) return;
-            if (!connect_challenges_.empty()) connect_challenges_.push_back('\n');
-            connect_challenges_.append(value);
+            std::string& challenges = rare().connect_challenges;
+            if (!challenges.empty()) challenges.push_back('\n');
+            challenges.append(value);
           });
         }
         break;
@@ -718,7 +721,7 @@ void Transfer::ReportUploadProgress(bool force) {
 }
 
 void Transfer::QueueUpload(std::vector<char>&& bytes) {
-  if (!upload_chunks_) upload_chunks_.emplace();
+  if (!upload_chunks_) upload_chunks_ = std::make_unique<std::deque<std::vector<char>>>();
   upload_chunks_->push_back(std::move(bytes));
 }
 
@@ -784,7 +787,7 @@ int Transfer::DebugCallback(CURL*, curl_infotype type, char* data, size_t size, 
   if (type != CURLINFO_TEXT || size <= kPrefixSize || memcmp(data, kPrefix, kPrefixSize) != 0) return 0;
   size_t end = size;
   while (end > kPrefixSize && (data[end - 1] == '\n' || data[end - 1] == '\r')) --end;
-  transfer->tls_info_.assign(data + kPrefixSize, end - kPrefixSize);
+  transfer->rare().tls_info.assign(data + kPrefixSize, end - kPrefixSize);
   return 0;
 }
 
@@ -793,9 +796,11 @@ Event Transfer::BuildDone(CURLcode result) {
   if (!decode_error_.empty()) result = CURLE_BAD_CONTENT_ENCODING;
   CaptureOutcome(easy_, result, error_buffer_, (facts_.flags & kFlagObserved) != 0, &event);
   if (!decode_error_.empty()) event.text[kDoneRefErrorText] = "Error while processing content unencoding: " + decode_error_;
-  event.text[kDoneRefConnectChallenges] = connect_challenges_;
-  if (facts_.flags & kFlagObserved) event.text[kDoneRefTlsInfo] = tls_info_;
-  event.text[kDoneRefPeerChain] = held_chain_;
+  if (rare_) {
+    event.text[kDoneRefConnectChallenges] = rare_->connect_challenges;
+    if (facts_.flags & kFlagObserved) event.text[kDoneRefTlsInfo] = rare_->tls_info;
+    event.text[kDoneRefPeerChain] = rare_->held_chain;
+  }
   uint32_t flags = static_cast<uint32_t>(event.num[kDoneFlags]);
   if (head_committed_) flags |= kDoneHeadCommitted;
   if (headers_too_big_) flags |= kDoneHeadersTooBig;
@@ -804,7 +809,7 @@ Event Transfer::BuildDone(CURLcode result) {
   if (!upload_rewindable_) flags |= kDoneUploadNotRewindable;
   if (multiple_locations_) flags |= kDoneMultipleLocations;
   if (multiple_content_length_) flags |= kDoneMultipleContentLength;
-  if (!held_chain_.empty()) flags |= kDoneCertificateHeld;
+  if (rare_ && !rare_->held_chain.empty()) flags |= kDoneCertificateHeld;
   if (unknown_connection_) flags |= kDoneUnknownConnection;
   if (certificate_requested_) flags |= kDoneCertificateRequested;
   event.num[kDoneFlags] = flags;

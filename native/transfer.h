@@ -133,14 +133,26 @@ class Transfer {
     bool proxy_auth = false;  // likewise for a 407
     bool watch_certificate_request = false;
     long certificate_gate = 0;
-    std::string accepted_chains;
   } facts_;
+  // What few hops need: kept out of line so an open response does not carry four empty strings.
+  struct Rare {
+    std::string accepted_chains;    // certificate gate: the chains JS accepted, '|'-separated
+    std::string tls_info;           // observed hops: the last TLS handshake's summary
+    std::string connect_challenges; // Proxy-Authenticate challenges of a refused CONNECT
+    // Certificate gate: the chain of a connection whose chain was not accepted, or of a pooled
+    // connection the gate never saw (no request was sent in either case).
+    std::string held_chain;
+  };
+  std::unique_ptr<Rare> rare_;
+  Rare& rare() {
+    if (!rare_) rare_ = std::make_unique<Rare>();
+    return *rare_;
+  }
   // Taken from pool_ by Configure; on destruction detached from session_ and given back.
   CURL* easy_ = nullptr;
   RequestHeaderList headers_;  // CURLOPT_HTTPHEADER, alive as long as the handle uses it
   curl_slist* connect_to_ = nullptr;  // CURLOPT_CONNECT_TO, alive as long as the handle uses it
   curl_slist* resolve_ = nullptr;     // CURLOPT_RESOLVE, likewise
-  std::string tls_info_;              // observed hops: the last TLS handshake's summary
   char error_buffer_[CURL_ERROR_SIZE] = {};
   int pause_bits_ = 0;
 
@@ -148,10 +160,6 @@ class Transfer {
   ResponseHeadParser parser_;
   bool block_ready_ = false;     // a complete final-status block waits to be committed
   bool tunnel_pending_ = false;  // CONNECT responses come first
-  std::string connect_challenges_;
-  // Certificate gate: the chain of a connection whose chain was not accepted, or a pooled
-  // connection the gate never saw (no request was sent in either case).
-  std::string held_chain_;
   bool unknown_connection_ = false;
   bool certificate_requested_ = false;  // watchCertificateRequest: the server asked for one
   TlsWatch tls_watch_;                  // staples and verification failures, per handshake
@@ -177,8 +185,8 @@ class Transfer {
 
   // Upload side. Offsets are absolute positions in the body.
   // Made with the first body bytes: libstdc++'s deque allocates even when empty (a map and a
-  // 512-byte node), and most hops send no body.
-  std::optional<std::deque<std::vector<char>>> upload_chunks_;
+  // 512-byte node), and most hops send no body (nor keep room for one: 80 bytes inline).
+  std::unique_ptr<std::deque<std::vector<char>>> upload_chunks_;
   uint64_t upload_base_ = 0;      // absolute offset of upload_chunks_.front()
   uint64_t upload_read_ = 0;      // absolute offset libcurl reads next
   uint64_t upload_received_ = 0;  // bytes JS has handed over
