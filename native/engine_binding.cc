@@ -14,21 +14,28 @@ namespace {
 // Arguments are read with one Node-API call each where that is enough: a hop's start reads
 // eleven of them on the JS thread, and node-addon-api's IsString() + Utf8Value() would make
 // three calls (type, length, copy) for every string.
-std::string StringArg(const Napi::CallbackInfo& info, size_t index) {
-  if (index >= info.Length()) return std::string();
-  napi_env env = info.Env();
-  napi_value value = info[index];
+// The string's UTF-8 bytes, or false when `value` is not a string.
+bool Utf8Of(napi_env env, napi_value value, std::string* out) {
   // Most strings (URL, method, header block, proxy) fit; a longer one is measured first.
   char scratch[1024];
   size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, scratch, sizeof(scratch), &length) != napi_ok) return std::string();
+  if (napi_get_value_string_utf8(env, value, scratch, sizeof(scratch), &length) != napi_ok) return false;
   // Node-API stops before a character that does not fit, up to 3 bytes short of the end: a
   // shorter result is the whole string.
-  if (length + 4 < sizeof(scratch)) return std::string(scratch, length);
-  if (napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) return std::string();
-  std::string result(length, '\0');
-  napi_get_value_string_utf8(env, value, result.data(), length + 1, &length);
-  result.resize(length);
+  if (length + 4 < sizeof(scratch)) {
+    out->assign(scratch, length);
+    return true;
+  }
+  if (napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) return false;
+  out->assign(length, '\0');
+  napi_get_value_string_utf8(env, value, out->data(), length + 1, &length);
+  out->resize(length);
+  return true;
+}
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t index) {
+  std::string result;
+  if (index < info.Length()) Utf8Of(info.Env(), info[index], &result);
   return result;
 }
 
@@ -53,7 +60,8 @@ std::vector<char> BytesArg(const Napi::CallbackInfo& info, size_t index) {
 }
 
 void ReadExtra(const Napi::Value& value, std::string* out) {
-  if (value.IsString()) *out = value.As<Napi::String>().Utf8Value();
+  std::string text;
+  if (Utf8Of(value.Env(), value, &text)) *out = std::move(text);
 }
 
 void ReadExtra(const Napi::Value& value, long* out) {

@@ -485,21 +485,15 @@ class RequestHopState implements HopState {
 const NO_STAGES: readonly Stage[] = Object.freeze([]);
 
 /** The stages this request needs, in list order (a factory's null leaves its stage out). */
-// Collects a request's stages before they are copied into an array of their exact size: pushed
-// one by one, the array V8 grows for them has room for 17, and an open request keeps it.
-const collected: Stage[] = [];
-
 function makeStages(factories: readonly StageFactory[], control: HopControl): Stage[] {
-  collected.length = 0;
-  try {
-    for (let i = 0; i < factories.length; i++) {
-      const stage = factories[i]!(control);
-      if (stage !== null) collected.push(stage);
-    }
-    return collected.slice();
-  } finally {
-    collected.length = 0;
+  const stages: Stage[] = [];
+  for (let i = 0; i < factories.length; i++) {
+    const stage = factories[i]!(control);
+    if (stage !== null) stages.push(stage);
   }
+  // A copy of exactly their number: the array V8 grew while pushing has room for 17, and an
+  // open request keeps its list.
+  return stages.slice();
 }
 
 function newDraft(): HopDraft {
